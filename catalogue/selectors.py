@@ -1,0 +1,70 @@
+"""Reads of the catalogue that the storefront pages share.
+
+Each listing returns a queryset that already carries what a product tile
+renders (class, drug information, images, stock records), so a page costs a
+fixed number of queries however many products it shows.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from oscar.core.loading import get_model
+
+Product = get_model("catalogue", "Product")
+ProductImage = get_model("catalogue", "ProductImage")
+ProductCategory = get_model("catalogue", "ProductCategory")
+Category = get_model("catalogue", "Category")
+StockRecord = get_model("partner", "StockRecord")
+
+SORT_ORDERS: dict[str, tuple[str, ...]] = {
+    "newest": ("-date_created", "-id"),
+    "title": ("title", "id"),
+    "price-asc": ("listing_price", "id"),
+    "price-desc": ("-listing_price", "-id"),
+}
+DEFAULT_SORT = "newest"
+
+
+def with_tile_data(queryset: QuerySet) -> QuerySet:
+    """Load everything a product tile needs in a constant number of queries."""
+    return queryset.select_related("product_class", "drug_information").prefetch_related(
+        Prefetch("images", queryset=ProductImage.objects.order_by("display_order", "id")),
+        "stockrecords",
+    )
+
+
+def products_for_listing(*, category: Category | None = None, sort: str = DEFAULT_SORT) -> QuerySet:
+    """Browsable products, optionally within a category and its subcategories."""
+    products = Product.objects.browsable()
+    if category is not None:
+        in_branch = ProductCategory.objects.filter(
+            product=OuterRef("pk"), category__path__startswith=category.path
+        )
+        products = products.filter(Exists(in_branch))
+    if sort.startswith("price"):
+        first_price = (
+            StockRecord.objects.filter(product=OuterRef("pk")).order_by("id").values("price")[:1]
+        )
+        products = products.annotate(listing_price=Subquery(first_price))
+    return with_tile_data(products.order_by(*SORT_ORDERS.get(sort, SORT_ORDERS[DEFAULT_SORT])))
+
+
+def products_for_detail() -> QuerySet:
+    """Products with what their page shows: drug information, questions, categories."""
+    return (
+        with_tile_data(Product.objects.all())
+        .select_related("parent")
+        .prefetch_related("drug_information__questions", "categories")
+    )
+
+
+def featured_products(*, limit: int = 8) -> list[Product]:
+    """In-stock, non-prescription products for the home page, newest first."""
+    in_stock = StockRecord.objects.filter(product=OuterRef("pk"), num_in_stock__gt=0)
+    products = Product.objects.browsable().filter(Exists(in_stock), requires_prescription=False)
+    return list(with_tile_data(products.order_by("-date_created", "-id"))[:limit])
+
+
+def category_tree() -> list[Category]:
+    """Public top-level categories for the navigation, in tree order."""
+    return list(Category.objects.get_root_nodes().filter(is_public=True))

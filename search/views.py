@@ -1,0 +1,104 @@
+"""Catalogue listings and search, served from the database and its text index.
+
+These replace Oscar's haystack views (see search/index.py for why). The URL
+names, template names and context names stay Oscar's, so Oscar's links and
+templates keep working.
+"""
+
+from urllib.parse import unquote, urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import ListView
+from oscar.apps.search.signals import user_search
+from oscar.core.loading import get_model
+
+from catalogue.selectors import products_for_listing, with_tile_data
+from search.forms import SearchForm, SortForm
+from search.index import ProductSearchResults
+
+Category = get_model("catalogue", "Category")
+Product = get_model("catalogue", "Product")
+
+
+class ProductListView(ListView):
+    context_object_name = "products"
+    paginate_by = settings.OSCAR_PRODUCTS_PER_PAGE
+    summary = ""
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            messages.error(request, _("That page number does not exist."))
+            return redirect(request.path)
+
+    def sort(self) -> str:
+        return SortForm(self.request.GET).cleaned_sort()
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["summary"] = self.summary
+        ctx["sort_form"] = SortForm(initial={"sort": self.sort()})
+        ctx["sort_value"] = self.sort()
+        return ctx
+
+
+class CatalogueView(ProductListView):
+    template_name = "oscar/catalogue/browse.html"
+    summary = _("All products")
+
+    def get_queryset(self):
+        return products_for_listing(sort=self.sort())
+
+
+class ProductCategoryView(ProductListView):
+    template_name = "oscar/catalogue/category.html"
+
+    def get(self, request, *args, **kwargs):
+        self.category = get_object_or_404(Category, pk=kwargs["pk"])
+        if not (self.category.is_public or request.user.is_staff):
+            raise Http404
+        expected = self.category.get_absolute_url()
+        if unquote(expected) != unquote(request.path):
+            return HttpResponsePermanentRedirect(expected)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return products_for_listing(category=self.category, sort=self.sort())
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["category"] = self.category
+        ctx["summary"] = self.category.name
+        return ctx
+
+
+class SearchView(ListView):
+    template_name = "oscar/search/results.html"
+    context_object_name = "results"
+    paginate_by = settings.OSCAR_PRODUCTS_PER_PAGE
+
+    def get(self, request, *args, **kwargs):
+        self.form = SearchForm(request.GET)
+        self.query = self.form.cleaned_query()
+        user_search.send(sender=self, session=request.session, user=request.user, query=self.query)
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            messages.error(request, _("That page number does not exist."))
+            return redirect(f"{request.path}?{urlencode({'q': self.query})}")
+
+    def get_queryset(self):
+        return ProductSearchResults(
+            self.query, queryset=with_tile_data(Product.objects.browsable())
+        )
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["query"] = self.query
+        ctx["form"] = self.form
+        return ctx

@@ -1,0 +1,34 @@
+import shutil
+
+import pytest
+from django.conf import settings
+
+from tests.factories import PASSWORD, PakistanFactory, UserFactory
+
+
+@pytest.fixture
+def pakistan(db):
+    return PakistanFactory()
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory(email="customer@example.com", first_name="Sana", last_name="Qureshi")
+
+
+@pytest.fixture
+def customer_app(django_app, customer):
+    """A WebTest browser logged in as the customer, through the real login form."""
+    login = django_app.get("/accounts/login/")
+    form = login.forms["login_form"]
+    form["login-username"] = customer.email
+    form["login-password"] = PASSWORD
+    form.submit("login_submit").follow()
+    return django_app
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # Test settings put media and prescription files in a temporary folder.
+    tmp = getattr(settings, "TEST_TMP_DIR", None)
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)

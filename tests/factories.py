@@ -1,0 +1,153 @@
+"""Factories for the shop's tests. Tests build their own data; none load the demo."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from oscar.core.loading import get_model
+from oscar.test import factories as oscar_factories
+
+Country = get_model("address", "Country")
+UserAddress = get_model("address", "UserAddress")
+Product = get_model("catalogue", "Product")
+ProductClass = get_model("catalogue", "ProductClass")
+Category = get_model("catalogue", "Category")
+DrugInformation = get_model("catalogue", "DrugInformation")
+DrugQuestion = get_model("catalogue", "DrugQuestion")
+Partner = get_model("partner", "Partner")
+StockRecord = get_model("partner", "StockRecord")
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = "Sana"
+    last_name = "Qureshi"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class PakistanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Country
+        django_get_or_create = ("iso_3166_1_a2",)
+
+    iso_3166_1_a2 = "PK"
+    iso_3166_1_a3 = "PAK"
+    iso_3166_1_numeric = "586"
+    printable_name = "Pakistan"
+    name = "Islamic Republic of Pakistan"
+    is_shipping_country = True
+
+
+class ProductClassFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductClass
+        django_get_or_create = ("name",)
+
+    name = "Skin care"
+    requires_shipping = True
+    track_stock = True
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+        django_get_or_create = ("name",)
+
+    name = "Jild Pharmacy"
+
+
+class DrugInformationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DrugInformation
+
+    name = factory.Sequence(lambda n: f"Testamycin {n}")
+    drug_class = "test-class"
+    summary = "A medicine used in tests."
+    how_it_works = "It works in a way the test can find: HOW-IT-WORKS."
+    how_to_use = "- Take one a day: HOW-TO-USE."
+    common_side_effects = "- Dry lips: COMMON-EFFECTS."
+    serious_side_effects = "- Low mood: SERIOUS-EFFECTS."
+    pregnancy_risk = DrugInformation.PregnancyRisk.NONE_KNOWN
+    pregnancy_warning = ""
+    pregnancy_and_breastfeeding = "Ask first: PREGNANCY-SECTION."
+    who_must_not_take = "- People with liver disease: WHO-MUST-NOT."
+    interactions = "- Doxycycline: INTERACTIONS."
+    monitoring = "- Liver tests: MONITORING."
+    last_reviewed_on = datetime.date(2026, 11, 2)
+    reviewed_by = "A. Pharmacist"
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A public, in-stock product with one PKR stock record."""
+
+    class Meta:
+        model = Product
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Gentle cleanser {n}")
+    upc = factory.Sequence(lambda n: f"UPC{n:05d}")
+    product_class = factory.SubFactory(ProductClassFactory)
+    is_public = True
+    requires_prescription = False
+
+    @factory.post_generation
+    def stockrecord(obj, create, extracted, price=Decimal("1000"), num_in_stock=50, **kwargs):
+        if create:
+            StockRecord.objects.create(
+                product=obj,
+                partner=PartnerFactory(),
+                partner_sku=f"SKU-{obj.upc}",
+                price_currency="PKR",
+                price=Decimal(price),
+                num_in_stock=num_in_stock,
+            )
+
+    @factory.post_generation
+    def categories(obj, create, extracted, **kwargs):
+        for category in extracted or ():
+            obj.categories.add(category)
+
+
+class RxProductFactory(ProductFactory):
+    title = factory.Sequence(lambda n: f"Isotretinoin 20 mg capsules {n}")
+    requires_prescription = True
+    product_class = factory.SubFactory(ProductClassFactory, name="Medicine")
+    drug_information = factory.SubFactory(DrugInformationFactory)
+
+
+def create_category(path: str) -> Category:
+    from oscar.apps.catalogue.categories import create_from_breadcrumbs
+
+    return create_from_breadcrumbs(path, separator=" > ")
+
+
+def create_address(user, **overrides) -> UserAddress:
+    data = {
+        "first_name": "Sana",
+        "last_name": "Qureshi",
+        "line1": "House 14, Street 7",
+        "line4": "Islamabad",
+        "postcode": "44000",
+        "phone_number": "+923001234567",
+        "country": PakistanFactory(),
+        "is_default_for_shipping": True,
+    }
+    data.update(overrides)
+    return UserAddress.objects.create(user=user, **data)
+
+
+# Re-exported so tests have one place to import factories from.
+create_basket = oscar_factories.create_basket
