@@ -67,4 +67,4 @@ def featured_products(*, limit: int = 8) -> list[Product]:
 
 def category_tree() -> list[Category]:
     """Public top-level categories for the navigation, in tree order."""
-    return list(Category.objects.get_root_nodes().filter(is_public=True))
+    return list(Category.get_root_nodes().filter(is_public=True))

@@ -5,7 +5,7 @@ change what a product's index row says re-indexes that product, inside the
 same transaction. Bulk loads that bypass signals call ``rebuild_index``.
 """
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from oscar.core.loading import get_model
 
@@ -33,6 +33,23 @@ def unindex_deleted_product(sender, instance, **kwargs):
 def reindex_recategorised_product(sender, instance, raw=False, **kwargs):
     if not raw:
         index_products([instance.product_id])
+
+
+@receiver(m2m_changed, sender=Product.categories.through)
+def reindex_products_after_category_links_change(
+    sender, instance, action, reverse, pk_set, **kwargs
+):
+    # ``product.categories.add()`` bulk-creates the links without post_save.
+    if reverse and action == "pre_clear":
+        # After a category's links are cleared they can no longer be listed.
+        instance._products_before_clear = list(instance.product_set.values_list("pk", flat=True))
+    elif action in ("post_add", "post_remove", "post_clear"):
+        if not reverse:
+            index_products([instance.pk])
+        elif action == "post_clear":
+            index_products(getattr(instance, "_products_before_clear", []))
+        else:
+            index_products(list(pk_set or ()))
 
 
 @receiver(post_save, sender=Category)

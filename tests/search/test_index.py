@@ -1,0 +1,131 @@
+"""The product search index lives in the database and follows the catalogue."""
+
+import pytest
+
+from search.index import ProductSearchResults, query_words, rebuild_index
+from tests.factories import (
+    DrugInformationFactory,
+    ProductFactory,
+    RxProductFactory,
+    create_category,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(query):
+    return [p.title for p in ProductSearchResults(query)[0:50]]
+
+
+def test_search_finds_products_by_title_prefix_and_stem():
+    ProductFactory(title="Isotretinoin 20 mg capsules")
+    ProductFactory(title="Gentle cleanser")
+
+    assert titles("isotret") == ["Isotretinoin 20 mg capsules"]
+    assert titles("capsule") == ["Isotretinoin 20 mg capsules"]
+    assert titles("CLEANSER") == ["Gentle cleanser"]
+
+
+def test_search_needs_every_word_to_match():
+    ProductFactory(title="Mineral sunscreen SPF 50")
+    ProductFactory(title="Tinted sunscreen SPF 30")
+
+    assert titles("sunscreen 50") == ["Mineral sunscreen SPF 50"]
+
+
+def test_title_matches_rank_above_description_matches():
+    ProductFactory(title="Barrier ointment", description="<p>Works well with sunscreen.</p>")
+    ProductFactory(title="Sunscreen fluid")
+
+    assert titles("sunscreen") == ["Sunscreen fluid", "Barrier ointment"]
+
+
+def test_search_finds_medicines_by_generic_name_and_category():
+    spots = create_category("Acne > Spot treatments")
+    RxProductFactory(
+        title="Actrac 20", drug_information=DrugInformationFactory(name="Isotretinoin (oral)")
+    )
+    ProductFactory(title="Hydrocolloid patches", categories=[spots])
+
+    assert titles("isotretinoin") == ["Actrac 20"]
+    assert titles("spot") == ["Hydrocolloid patches"]
+
+
+def test_index_follows_edits_unpublishing_and_deletion():
+    product = ProductFactory(title="Ceramide cream")
+    product.title = "Ceramide barrier cream"
+    product.save()
+    assert titles("barrier") == ["Ceramide barrier cream"]
+
+    product.is_public = False
+    product.save()
+    assert titles("ceramide") == []
+
+    product.is_public = True
+    product.save()
+    product.delete()
+    assert titles("ceramide") == []
+
+
+def test_renaming_a_category_reindexes_its_products():
+    category = create_category("Lotions")
+    ProductFactory(title="Body milk", categories=[category])
+
+    category.name = "Emollients"
+    category.save()
+
+    assert titles("emollient") == ["Body milk"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "*", "title:foo", "a AND OR NOT", "NEAR(a b)", "'); DROP TABLE x;--", "\x00", "ü" * 300],
+)
+def test_search_syntax_typed_by_customers_never_errors(query):
+    ProductFactory(title="Azelaic acid cream")
+
+    results = ProductSearchResults(query)
+
+    assert results.count() == len(results[0:50])
+
+
+def test_query_words_strip_engine_syntax():
+    assert query_words('title:"acne" OR (gel*)') == ["title", "acne", "or", "gel"]
+
+
+def test_results_slice_lazily_and_count_once():
+    for i in range(30):
+        ProductFactory(title=f"Serum {i}")
+    results = ProductSearchResults("serum")
+
+    assert results.count() == 30
+    assert len(results[0:24]) == 24
+    assert len(results[24:48]) == 6
+
+
+def test_rebuild_index_restores_a_wiped_index():
+    ProductFactory(title="Lip balm")
+    ProductFactory(title="Draft", is_public=False)
+
+    assert rebuild_index() == 1
+    assert titles("lip") == ["Lip balm"]
+
+
+def test_search_page_lists_results(django_app):
+    ProductFactory(title="Niacinamide serum")
+
+    page = django_app.get("/search/?q=niacinamide")
+
+    assert [a.text.strip() for a in page.html.select(".product-card__title a")] == [
+        "Niacinamide serum"
+    ]
+    assert "1 product found" in page.text
+
+
+def test_empty_search_shows_guidance_not_everything(django_app):
+    ProductFactory()
+
+    page = django_app.get("/search/?q=")
+
+    assert page.html.select(".product-card") == []
+    assert "Type a product name" in page.text
