@@ -6,6 +6,7 @@ environment-specific modules (``local``, ``test``, ``production``) only change
 what they must.
 """
 
+import copy
 from pathlib import Path
 
 import environ
@@ -70,11 +71,11 @@ INSTALLED_APPS = [
     "search.apps.SearchConfig",
     "oscar.apps.voucher.apps.VoucherConfig",
     "oscar.apps.wishlists.apps.WishlistsConfig",
-    "oscar.apps.dashboard.apps.DashboardConfig",
+    "dashboard.apps.DashboardConfig",
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
     "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
-    "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
+    "dashboard.catalogue.apps.CatalogueDashboardConfig",
     "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
     "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
     "oscar.apps.dashboard.pages.apps.PagesDashboardConfig",
@@ -213,6 +214,14 @@ OSCAR_REQUIRED_ADDRESS_FIELDS = (
     "phone_number",
 )
 PHONENUMBER_DEFAULT_REGION = "PK"
+
+# Oscar's dashboard menu, with the shop's drug information under Catalogue.
+OSCAR_DASHBOARD_NAVIGATION = copy.deepcopy(OSCAR_DASHBOARD_NAVIGATION)  # noqa: F405
+for _entry in OSCAR_DASHBOARD_NAVIGATION:
+    if any(c["url_name"] == "dashboard:catalogue-product-list" for c in _entry.get("children", [])):
+        _entry["children"].append(
+            {"label": _("Drug information"), "url_name": "dashboard:catalogue-drug-list"}
+        )
 
 OSCAR_INITIAL_ORDER_STATUS = "Pending"
 OSCAR_INITIAL_LINE_STATUS = "Pending"

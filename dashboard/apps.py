@@ -1,0 +1,5 @@
+from oscar.apps.dashboard import apps
+
+
+class DashboardConfig(apps.DashboardConfig):
+    name = "dashboard"
