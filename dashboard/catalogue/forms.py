@@ -63,7 +63,8 @@ class DrugInformationForm(forms.ModelForm):
             self.add_error(
                 "pregnancy_warning",
                 _(
-                    "A medicine that must not be used in pregnancy needs the warning text shown at the top of its page."
+                    "A medicine that must not be used in pregnancy needs the warning "
+                    "text shown at the top of its page."
                 ),
             )
         return cleaned

@@ -132,7 +132,9 @@ def test_partner_users_cannot_change_the_prescription_flag(django_app, staff):
     """Only the shop's staff decide what needs a prescription (partners manage stock)."""
     partner_user = UserFactory(is_staff=False)
     partner_user.user_permissions.add(
-        *Permission.objects.filter(codename__in=["dashboard_access", "view_product", "change_product"])
+        *Permission.objects.filter(
+            codename__in=["dashboard_access", "view_product", "change_product"]
+        )
     )
     product = ProductFactory(categories=[create_category("Acne")], requires_prescription=True)
     product.stockrecords.get().partner.users.add(partner_user)
