@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import pycountry
 from django.contrib.auth import get_user_model
-from django.contrib.sites.models import Site
 from django.core.files.base import ContentFile
 from django.db import transaction
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
@@ -36,7 +35,6 @@ DrugQuestion = get_model("catalogue", "DrugQuestion")
 User = get_user_model()
 
 DEMO_PASSWORD = "shop-demo-2026"
-SITE_DOMAIN = "127.0.0.1:8000"
 SHOP_NAME = "Jild Pharmacy"
 
 ACCOUNTS = [
@@ -50,7 +48,6 @@ ACCOUNTS = [
 @transaction.atomic
 def load_demo_shop() -> Counter:
     created: Counter = Counter()
-    _site(created)
     _country(created)
     partner = _partner(created)
     classes = _product_classes(created)
@@ -60,14 +57,6 @@ def load_demo_shop() -> Counter:
         _product(spec, partner, classes, categories, drug_records, created)
     _accounts(created)
     return +created  # drop the steps that created nothing
-
-
-def _site(created: Counter) -> None:
-    site = Site.objects.get(pk=1)
-    if (site.domain, site.name) != (SITE_DOMAIN, SHOP_NAME):
-        site.domain, site.name = SITE_DOMAIN, SHOP_NAME
-        site.save()
-        created["site settings"] += 1
 
 
 def _country(created: Counter) -> Country:

@@ -41,6 +41,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"
 SITE_ID = 1
+# The host name used in links inside emails (the first migration writes it to the Site).
+SITE_DOMAIN = env("SITE_DOMAIN", default="127.0.0.1:8000")
 
 # --- Applications -----------------------------------------------------------
 
@@ -89,6 +91,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "sorl.thumbnail",
     # The shop's own apps
+    "shop.apps.ShopConfig",
     "prescriptions.apps.PrescriptionsConfig",
     "demo.apps.DemoConfig",
 ]

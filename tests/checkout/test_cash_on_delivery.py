@@ -84,8 +84,12 @@ def test_cash_on_delivery_order_records_totals_in_pkr(customer_app, pakistan):
     assert order.number in confirmation.text
     assert "Rs\xa06,150" in confirmation.text
     assert len(mail.outbox) == 1
-    assert order.number in mail.outbox[0].subject + mail.outbox[0].body
-    assert mail.outbox[0].to == ["customer@example.com"]
+    email = mail.outbox[0]
+    assert email.to == ["customer@example.com"]
+    assert email.subject == f"Your Jild Pharmacy order {order.number} is confirmed"
+    assert "Hello Sana," in email.body
+    assert " * Gentle cleanser x 2: Rs\xa02,900" in email.body
+    assert "Payment: cash on delivery. Please have Rs\xa06,150 ready for the courier." in email.body
 
 
 def test_standard_delivery_is_free_from_five_thousand_rupees(customer_app, pakistan):
