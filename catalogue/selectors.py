@@ -37,14 +37,10 @@ def products_for_listing(*, category: Category | None = None, sort: str = DEFAUL
     """Browsable products, optionally within a category and its subcategories."""
     products = Product.objects.browsable()
     if category is not None:
-        in_branch = ProductCategory.objects.filter(
-            product=OuterRef("pk"), category__path__startswith=category.path
-        )
+        in_branch = ProductCategory.objects.filter(product=OuterRef("pk"), category__path__startswith=category.path)
         products = products.filter(Exists(in_branch))
     if sort.startswith("price"):
-        first_price = (
-            StockRecord.objects.filter(product=OuterRef("pk")).order_by("id").values("price")[:1]
-        )
+        first_price = StockRecord.objects.filter(product=OuterRef("pk")).order_by("id").values("price")[:1]
         products = products.annotate(listing_price=Subquery(first_price))
     return with_tile_data(products.order_by(*SORT_ORDERS.get(sort, SORT_ORDERS[DEFAULT_SORT])))
 

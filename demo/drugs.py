@@ -159,8 +159,7 @@ ISOTRETINOIN = {
         ),
         (
             "I missed a dose. What should I do?",
-            "Skip the missed dose and take the next one at the usual time. Never take "
-            "two doses together to make up.",
+            "Skip the missed dose and take the next one at the usual time. Never take two doses together to make up.",
         ),
         (
             "Which sunscreen and moisturiser should I use?",
@@ -175,13 +174,9 @@ TRETINOIN = {
     "name": "Tretinoin (topical)",
     "drug_class": "topical-retinoid",
     "pregnancy_risk": "contraindicated",
-    "summary": (
-        "A prescription retinoid cream for acne that unblocks pores and helps stop new "
-        "spots forming."
-    ),
+    "summary": ("A prescription retinoid cream for acne that unblocks pores and helps stop new spots forming."),
     "pregnancy_warning": (
-        "Do not use tretinoin if you are pregnant or trying to get pregnant. Retinoids "
-        "can harm an unborn baby."
+        "Do not use tretinoin if you are pregnant or trying to get pregnant. Retinoids can harm an unborn baby."
     ),
     "how_it_works": (
         "Tretinoin is a vitamin A derivative applied to the skin. It speeds up the "
@@ -202,8 +197,7 @@ TRETINOIN = {
         "- Sensitivity to sunlight"
     ),
     "serious_side_effects": (
-        "Stop using it and see a doctor if you get severe burning, blistering or "
-        "swelling of the skin."
+        "Stop using it and see a doctor if you get severe burning, blistering or swelling of the skin."
     ),
     "pregnancy_and_breastfeeding": (
         "Do not use in pregnancy or if you are trying to become pregnant. Ask your "
@@ -237,8 +231,7 @@ CLINDAMYCIN = {
     "summary": "An antibiotic gel for red, inflamed acne spots, supplied on prescription.",
     "pregnancy_warning": "",
     "how_it_works": (
-        "Clindamycin is an antibiotic. On the skin it reduces the acne bacteria and the "
-        "inflammation they cause."
+        "Clindamycin is an antibiotic. On the skin it reduces the acne bacteria and the inflammation they cause."
     ),
     "how_to_use": (
         "- Apply a thin layer to the affected skin twice a day after washing.\n"
@@ -269,12 +262,9 @@ DOXYCYCLINE = {
     "drug_class": "tetracycline",
     "pregnancy_risk": "contraindicated",
     "summary": (
-        "A tetracycline antibiotic taken by mouth for moderate to severe acne and "
-        "rosacea, supplied on prescription."
+        "A tetracycline antibiotic taken by mouth for moderate to severe acne and rosacea, supplied on prescription."
     ),
-    "pregnancy_warning": (
-        "Do not take doxycycline if you are pregnant: it can affect the baby's teeth and bones."
-    ),
+    "pregnancy_warning": ("Do not take doxycycline if you are pregnant: it can affect the baby's teeth and bones."),
     "how_it_works": "Doxycycline reduces acne bacteria and calms inflammation in the skin.",
     "how_to_use": (
         "- Swallow each capsule whole with a full glass of water, sitting or standing "
@@ -288,13 +278,9 @@ DOXYCYCLINE = {
         "Get medical help straight away for a bad headache with changes in eyesight, "
         "severe diarrhoea, or a blistering rash."
     ),
-    "pregnancy_and_breastfeeding": (
-        "Not used in pregnancy or while breastfeeding, and not for children under 12."
-    ),
+    "pregnancy_and_breastfeeding": ("Not used in pregnancy or while breastfeeding, and not for children under 12."),
     "who_must_not_take": (
-        "- People who are pregnant or breastfeeding\n"
-        "- Children under 12\n"
-        "- Anyone taking isotretinoin"
+        "- People who are pregnant or breastfeeding\n- Children under 12\n- Anyone taking isotretinoin"
     ),
     "interactions": (
         "- Isotretinoin: never together; both can raise the pressure around the brain.\n"
@@ -320,9 +306,7 @@ ADAPALENE = {
     ),
     "common_side_effects": "- Dryness, redness and peeling\n- Stinging",
     "serious_side_effects": "Stop and get advice if your skin blisters or swells.",
-    "pregnancy_and_breastfeeding": (
-        "Do not use in pregnancy. Ask a pharmacist before using while breastfeeding."
-    ),
+    "pregnancy_and_breastfeeding": ("Do not use in pregnancy. Ask a pharmacist before using while breastfeeding."),
     "who_must_not_take": "- People who are pregnant or planning a pregnancy",
     "interactions": "Other drying acne products add to irritation.",
     "monitoring": "",
@@ -347,9 +331,7 @@ BENZOYL_PEROXIDE = {
     ),
     "common_side_effects": "- Dryness, redness and peeling\n- Burning or stinging",
     "serious_side_effects": "Stop and get advice if you get swelling or a blistering rash.",
-    "pregnancy_and_breastfeeding": (
-        "Very little is absorbed through the skin; ask a pharmacist if you are pregnant."
-    ),
+    "pregnancy_and_breastfeeding": ("Very little is absorbed through the skin; ask a pharmacist if you are pregnant."),
     "who_must_not_take": "- Anyone allergic to benzoyl peroxide",
     "interactions": "Using it with tretinoin at the same time can inactivate the tretinoin.",
     "monitoring": "",
@@ -366,17 +348,13 @@ VITAMIN_A = {
     "how_it_works": "Vitamin A supports normal skin, vision and the immune system.",
     "how_to_use": "- One softgel a day with food. Do not take more than the label says.",
     "common_side_effects": "Side effects are rare at the labelled dose.",
-    "serious_side_effects": (
-        "Too much vitamin A can cause headache, blurred vision, liver damage and bone problems."
-    ),
+    "serious_side_effects": ("Too much vitamin A can cause headache, blurred vision, liver damage and bone problems."),
     "pregnancy_and_breastfeeding": (
-        "High doses of vitamin A can harm an unborn baby. Do not take it in pregnancy "
-        "unless your doctor advises."
+        "High doses of vitamin A can harm an unborn baby. Do not take it in pregnancy unless your doctor advises."
     ),
     "who_must_not_take": "- Anyone taking isotretinoin or another oral retinoid",
     "interactions": (
-        "- Isotretinoin and acitretin: never together; the effects add up and can cause "
-        "vitamin A poisoning."
+        "- Isotretinoin and acitretin: never together; the effects add up and can cause vitamin A poisoning."
     ),
     "monitoring": "",
     "sources": "NHS: Vitamin A.",

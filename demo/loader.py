@@ -111,9 +111,7 @@ def _drug_information(created: Counter) -> dict[str, DrugInformation]:
     for data in drugs.ALL:
         fields = {k: v for k, v in data.items() if k not in ("name", "questions")}
         fields.update(last_reviewed_on=drugs.REVIEWED_ON, reviewed_by=drugs.REVIEWER)
-        record, was_created = DrugInformation.objects.get_or_create(
-            name=data["name"], defaults=fields
-        )
+        record, was_created = DrugInformation.objects.get_or_create(name=data["name"], defaults=fields)
         if was_created:
             created["drug information records"] += 1
             DrugQuestion.objects.bulk_create(
@@ -124,9 +122,7 @@ def _drug_information(created: Counter) -> dict[str, DrugInformation]:
     return records
 
 
-def _product(
-    spec: DemoProduct, partner, classes, categories, drug_records, created: Counter
-) -> None:
+def _product(spec: DemoProduct, partner, classes, categories, drug_records, created: Counter) -> None:
     product = Product.objects.filter(upc=spec.upc).first()
     if product is None:
         product = Product.objects.create(
@@ -139,9 +135,7 @@ def _product(
         )
         created["products"] += 1
     for path in spec.categories:
-        _link, was_created = ProductCategory.objects.get_or_create(
-            product=product, category=categories[path]
-        )
+        _link, was_created = ProductCategory.objects.get_or_create(product=product, category=categories[path])
         created["product categories"] += was_created
     _stock, was_created = StockRecord.objects.get_or_create(
         product=product,
@@ -156,9 +150,7 @@ def _product(
     created["stock records"] += was_created
     if not product.images.exists():
         image = ProductImage(product=product, caption=spec.title, display_order=0)
-        png = draw_product_image(
-            shape=spec.shape, colour=spec.colour, text=spec.label, rx=spec.requires_prescription
-        )
+        png = draw_product_image(shape=spec.shape, colour=spec.colour, text=spec.label, rx=spec.requires_prescription)
         image.original.save(f"demo-{spec.upc.lower()}.png", ContentFile(png), save=True)
         created["product images"] += 1
 

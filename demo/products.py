@@ -175,8 +175,7 @@ PRODUCTS = [
         colour=(30, 120, 110),
         label="BPO 4% wash",
         description=(
-            "<p>A foaming face and body wash for acne on the chest and back. Leave on "
-            "for a minute before rinsing.</p>"
+            "<p>A foaming face and body wash for acne on the chest and back. Leave on for a minute before rinsing.</p>"
         ),
     ),
     DemoProduct(
@@ -213,10 +212,7 @@ PRODUCTS = [
         shape="pouch",
         colour=(250, 190, 80),
         label="Acne patches",
-        description=(
-            "<p>Thin patches that draw fluid out of a spot and stop you picking it. "
-            "Three sizes.</p>"
-        ),
+        description=("<p>Thin patches that draw fluid out of a spot and stop you picking it. Three sizes.</p>"),
     ),
     # --- Cleansers ----------------------------------------------------------------
     DemoProduct(
@@ -302,8 +298,7 @@ PRODUCTS = [
         colour=(210, 90, 110),
         label="Lip repair",
         description=(
-            "<p>A thick balm for very dry, cracked lips, for example during isotretinoin "
-            "treatment. Reapply often.</p>"
+            "<p>A thick balm for very dry, cracked lips, for example during isotretinoin treatment. Reapply often.</p>"
         ),
     ),
     DemoProduct(
@@ -327,10 +322,7 @@ PRODUCTS = [
         shape="tube",
         colour=(240, 170, 40),
         label="Mineral SPF 50",
-        description=(
-            "<p>Zinc oxide sunscreen with broad-spectrum UVA and UVB protection, for "
-            "sensitive skin.</p>"
-        ),
+        description=("<p>Zinc oxide sunscreen with broad-spectrum UVA and UVB protection, for sensitive skin.</p>"),
     ),
     DemoProduct(
         upc="SC-SUN-FLU50",
@@ -422,9 +414,7 @@ PRODUCTS = [
         shape="jar",
         colour=(230, 170, 30),
         label="Vitamin A",
-        description=(
-            "<p>A vitamin A supplement. Not to be taken with isotretinoin or in pregnancy.</p>"
-        ),
+        description=("<p>A vitamin A supplement. Not to be taken with isotretinoin or in pregnancy.</p>"),
     ),
     DemoProduct(
         upc="SUP-ZINC-50",

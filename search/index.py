@@ -69,9 +69,7 @@ def build_documents(products: Iterable) -> list[Document]:
 def indexable_products():
     """Products that belong in the index: what a customer can browse to."""
     return (
-        Product.objects.browsable()
-        .select_related("product_class", "drug_information")
-        .prefetch_related("categories")
+        Product.objects.browsable().select_related("product_class", "drug_information").prefetch_related("categories")
     )
 
 
@@ -138,8 +136,7 @@ class ProductSearchResults:
 class _SQLiteEngine:
     def create_table(self, cursor) -> None:
         cursor.execute(
-            f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
-            "title, body, tokenize = 'porter unicode61 remove_diacritics 2')"
+            f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, body, tokenize = 'porter unicode61 remove_diacritics 2')"
         )
 
     def drop_table(self, cursor) -> None:
@@ -169,9 +166,7 @@ class _SQLiteEngine:
 
     def count(self, words: list[str]) -> int:
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH %s", [self._match(words)]
-            )
+            cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH %s", [self._match(words)])
             return cursor.fetchone()[0]
 
     def ranked_ids(self, words: list[str], limit: int, offset: int) -> list[int]:
@@ -212,9 +207,7 @@ class _PostgreSQLEngine:
     def replace(self, remove_ids: list[int], documents: list[Document]) -> None:
         with connection.cursor() as cursor:
             if remove_ids:
-                cursor.execute(
-                    f"DELETE FROM {TABLE} WHERE product_id = ANY(%s)", [list(remove_ids)]
-                )
+                cursor.execute(f"DELETE FROM {TABLE} WHERE product_id = ANY(%s)", [list(remove_ids)])
             cursor.executemany(
                 f"INSERT INTO {TABLE} (product_id, document) VALUES (%s, "
                 f"setweight(to_tsvector('{self.config}', %s), 'A') || "

@@ -36,9 +36,7 @@ def reindex_recategorised_product(sender, instance, raw=False, **kwargs):
 
 
 @receiver(m2m_changed, sender=Product.categories.through)
-def reindex_products_after_category_links_change(
-    sender, instance, action, reverse, pk_set, **kwargs
-):
+def reindex_products_after_category_links_change(sender, instance, action, reverse, pk_set, **kwargs):
     # ``product.categories.add()`` bulk-creates the links without post_save.
     if reverse and action == "pre_clear":
         # After a category's links are cleared they can no longer be listed.

@@ -93,9 +93,7 @@ class SearchView(ListView):
             return redirect(f"{request.path}?{urlencode({'q': self.query})}")
 
     def get_queryset(self):
-        return ProductSearchResults(
-            self.query, queryset=with_tile_data(Product.objects.browsable())
-        )
+        return ProductSearchResults(self.query, queryset=with_tile_data(Product.objects.browsable()))
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -9,6 +9,7 @@ from catalogue.views import HomeView
 urlpatterns = [
     path("", HomeView.as_view(), name="shop-home"),
     path("admin/", admin.site.urls),
+    path("accounts/prescriptions/", include("prescriptions.urls")),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 

@@ -2,8 +2,23 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from tests.factories import PASSWORD, PakistanFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate limits and cached pages must not leak from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def empty_private_storage():
+    """Uploaded prescription files must not leak from one test into the next."""
+    shutil.rmtree(settings.PRESCRIPTION_ROOT, ignore_errors=True)
 
 
 @pytest.fixture

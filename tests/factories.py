@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from oscar.core.loading import get_model
 from oscar.test import factories as oscar_factories
 
@@ -151,3 +152,45 @@ def create_address(user, **overrides) -> UserAddress:
 
 # Re-exported so tests have one place to import factories from.
 create_basket = oscar_factories.create_basket
+
+
+# --- Prescriptions --------------------------------------------------------------
+
+
+def pharmacist_user(**kwargs):
+    from prescriptions.roles import ensure_pharmacist_group
+
+    user = UserFactory(first_name="Ayesha", last_name="Siddiqui", **kwargs)
+    user.groups.add(ensure_pharmacist_group())
+    return user
+
+
+def submit_prescription(user, products, *, issued_on=None, file_bytes=None, **fields):
+    """A prescription uploaded through the real service, with a real (tiny) picture."""
+    from prescriptions.services import prescription_submit
+    from prescriptions.uploads import inspect_upload
+    from tests.files import image_bytes, upload
+
+    values = {
+        "patient_name": f"{user.first_name} {user.last_name}",
+        "prescriber_name": "Dr. Farah Khan",
+        "prescriber_registration": "12345-P",
+        "issued_on": issued_on or timezone.localdate(),
+        "note": "",
+    }
+    values.update(fields)
+    clean = inspect_upload(upload("prescription.jpg", file_bytes or image_bytes("JPEG")))
+    return prescription_submit(user=user, clean_file=clean, products=products, **values)
+
+
+def approve(prescription, *, by=None, quantity=1, products=None, valid_until=None, **approval):
+    """Approve through the service, as a pharmacist would in the dashboard."""
+    from prescriptions.services import Approval, prescription_approve
+
+    products = products if products is not None else list(prescription.products.all())
+    approval.setdefault("valid_until", valid_until or prescription.issued_on + datetime.timedelta(days=30))
+    return prescription_approve(
+        prescription=prescription,
+        pharmacist=by or pharmacist_user(),
+        approval=Approval(quantities=dict.fromkeys(products, quantity), **approval),
+    )

@@ -27,9 +27,5 @@ def drug_text(text: str) -> SafeString:
         if prose:
             html.append(format_html("<p>{}</p>", " ".join(prose)))
         if bullets:
-            html.append(
-                format_html(
-                    "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((b,) for b in bullets))
-                )
-            )
+            html.append(format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((b,) for b in bullets))))
     return SafeString("".join(html))

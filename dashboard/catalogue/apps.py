@@ -19,12 +19,8 @@ class CatalogueDashboardConfig(apps.CatalogueDashboardConfig):
         self.permissions_map.update(
             {
                 "catalogue-drug-list": permission.get("catalogue", "view_druginformation"),
-                "catalogue-drug-create": permission.get(
-                    "catalogue", "view_druginformation", "add_druginformation"
-                ),
-                "catalogue-drug-update": permission.get(
-                    "catalogue", "view_druginformation", "change_druginformation"
-                ),
+                "catalogue-drug-create": permission.get("catalogue", "view_druginformation", "add_druginformation"),
+                "catalogue-drug-update": permission.get("catalogue", "view_druginformation", "change_druginformation"),
             }
         )
 
@@ -32,9 +28,7 @@ class CatalogueDashboardConfig(apps.CatalogueDashboardConfig):
         urls = super().get_urls()
         urls += self.post_process_urls(
             [
-                path(
-                    "drug-information/", self.drug_list_view.as_view(), name="catalogue-drug-list"
-                ),
+                path("drug-information/", self.drug_list_view.as_view(), name="catalogue-drug-list"),
                 path(
                     "drug-information/create/",
                     self.drug_create_view.as_view(),

@@ -41,9 +41,7 @@ class DrugInformationForm(forms.ModelForm):
             "last_reviewed_on": forms.DateInput(attrs={"type": "date"}),
         }
         help_texts = {
-            "how_it_works": _(
-                'Blank lines separate paragraphs; start a line with "- " for a bullet.'
-            ),
+            "how_it_works": _('Blank lines separate paragraphs; start a line with "- " for a bullet.'),
         }
 
     def __init__(self, *args, **kwargs):
@@ -62,10 +60,7 @@ class DrugInformationForm(forms.ModelForm):
         ):
             self.add_error(
                 "pregnancy_warning",
-                _(
-                    "A medicine that must not be used in pregnancy needs the warning "
-                    "text shown at the top of its page."
-                ),
+                _("A medicine that must not be used in pregnancy needs the warning text shown at the top of its page."),
             )
         return cleaned
 

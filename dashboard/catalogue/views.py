@@ -54,16 +54,12 @@ class DrugInformationUpdateView(generic.UpdateView):
         formset = DrugQuestionFormSet(request.POST, instance=self.object or DrugInformation())
         if not (form.is_valid() and formset.is_valid()):
             messages.error(request, _("Please correct the errors below."))
-            return self.render_to_response(
-                self.get_context_data(form=form, question_formset=formset)
-            )
+            return self.render_to_response(self.get_context_data(form=form, question_formset=formset))
         with transaction.atomic():
             self.object = form.save()
             formset.instance = self.object
             formset.save()
-        messages.success(
-            request, _("Saved the information for %(name)s.") % {"name": self.object.name}
-        )
+        messages.success(request, _("Saved the information for %(name)s.") % {"name": self.object.name})
         return redirect(reverse("dashboard:catalogue-drug-update", kwargs={"pk": self.object.pk}))
 
 

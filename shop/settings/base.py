@@ -167,18 +167,15 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # Prescriptions are health data: they live in their own storage, outside
 # MEDIA_ROOT and without a public URL, and are only ever streamed through a
 # permission-checked view.
-PRESCRIPTION_ROOT = env.path(
-    "PRESCRIPTION_ROOT", default=str(VAR_DIR / "private" / "prescriptions")
-)
+PRESCRIPTION_ROOT = env.path("PRESCRIPTION_ROOT", default=str(VAR_DIR / "private" / "prescriptions"))
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     "prescriptions": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "prescriptions.storage.PrivateFileSystemStorage",
         "OPTIONS": {
             "location": str(PRESCRIPTION_ROOT),
-            "base_url": None,
             "file_permissions_mode": 0o600,
             "directory_permissions_mode": 0o700,
         },
@@ -222,9 +219,7 @@ PHONENUMBER_DEFAULT_REGION = "PK"
 OSCAR_DASHBOARD_NAVIGATION = copy.deepcopy(OSCAR_DASHBOARD_NAVIGATION)  # noqa: F405
 for _entry in OSCAR_DASHBOARD_NAVIGATION:
     if any(c["url_name"] == "dashboard:catalogue-product-list" for c in _entry.get("children", [])):
-        _entry["children"].append(
-            {"label": _("Drug information"), "url_name": "dashboard:catalogue-drug-list"}
-        )
+        _entry["children"].append({"label": _("Drug information"), "url_name": "dashboard:catalogue-drug-list"})
 
 OSCAR_INITIAL_ORDER_STATUS = "Pending"
 OSCAR_INITIAL_LINE_STATUS = "Pending"

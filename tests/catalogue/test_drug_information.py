@@ -65,9 +65,7 @@ def test_contraindicated_in_pregnancy_shows_the_warning_before_the_price_and_bas
 
 
 def test_no_pregnancy_banner_when_the_medicine_has_no_pregnancy_contraindication(django_app):
-    product = RxProductFactory(
-        drug_information=DrugInformationFactory(pregnancy_warning="Careful.")
-    )
+    product = RxProductFactory(drug_information=DrugInformationFactory(pregnancy_warning="Careful."))
 
     page = django_app.get(product.get_absolute_url())
 

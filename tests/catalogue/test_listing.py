@@ -78,10 +78,7 @@ def test_prescription_products_carry_the_rx_badge_in_listings(django_app):
 
     page = django_app.get("/catalogue/")
 
-    cards = {
-        card.select_one(".product-card__title a").text.strip(): card
-        for card in page.html.select(".product-card")
-    }
+    cards = {card.select_one(".product-card__title a").text.strip(): card for card in page.html.select(".product-card")}
     assert cards["Isotretinoin 20 mg capsules"].select_one(".rx-badge").text.split() == [
         "Rx",
         "Prescription",

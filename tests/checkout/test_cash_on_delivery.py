@@ -6,51 +6,13 @@ import pytest
 from django.core import mail
 from oscar.core.loading import get_model
 
+from tests.checkout_steps import add_to_basket, checkout_to_preview, fill_new_address
 from tests.factories import ProductFactory
 
 Order = get_model("order", "Order")
 Basket = get_model("basket", "Basket")
 
 pytestmark = pytest.mark.django_db
-
-
-def add_to_basket(app, product, quantity=1):
-    page = app.get(product.get_absolute_url())
-    form = page.forms["add_to_basket_form"]
-    form["quantity"] = quantity
-    return form.submit().follow()
-
-
-def fill_new_address(page, **overrides):
-    form = page.forms["new_shipping_address"]
-    values = {
-        "first_name": "Sana",
-        "last_name": "Qureshi",
-        "line1": "House 14, Street 7",
-        "line4": "Lahore",
-        "postcode": "54000",
-        "phone_number": "0300 1234567",
-    }
-    values.update(overrides)
-    for name, value in values.items():
-        form[name] = value
-    return form.submit()
-
-
-def choose_method(page, code):
-    for form in page.forms.values():
-        if form.fields.get("method_code") and form["method_code"].value == code:
-            return form.submit()
-    raise AssertionError(f"no shipping method {code!r} offered")
-
-
-def checkout_to_preview(app, method="standard", **address):
-    page = app.get("/checkout/").follow()
-    assert "new_shipping_address" in page.forms
-    page = fill_new_address(page, **address).follow()
-    page = choose_method(page, method).follow()  # payment method step redirects on
-    page = page.follow() if page.status_code == 302 else page
-    return page.click(href="/checkout/preview/")
 
 
 def test_cash_on_delivery_order_records_totals_in_pkr(customer_app, pakistan):
@@ -94,9 +56,7 @@ def test_cash_on_delivery_order_records_totals_in_pkr(customer_app, pakistan):
 
 def test_standard_delivery_is_free_from_five_thousand_rupees(customer_app, pakistan):
     ProductFactory(title="Ceramide cream", stockrecord__price=Decimal("5000"))
-    add_to_basket(
-        customer_app, ProductFactory(title="Ceramide cream 2", stockrecord__price=Decimal("5000"))
-    )
+    add_to_basket(customer_app, ProductFactory(title="Ceramide cream 2", stockrecord__price=Decimal("5000")))
 
     checkout_to_preview(customer_app, method="standard").forms["place_order_form"].submit()
 

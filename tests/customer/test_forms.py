@@ -18,9 +18,7 @@ def register(app, email, password1, password2):
 
 
 def test_a_new_customer_can_register_and_is_logged_in(django_app):
-    response = register(
-        django_app, "new@example.com", "a-long-pass-phrase-7", "a-long-pass-phrase-7"
-    )
+    response = register(django_app, "new@example.com", "a-long-pass-phrase-7", "a-long-pass-phrase-7")
 
     assert response.status_code == 302
     assert User.objects.filter(email="new@example.com").exists()
@@ -46,9 +44,7 @@ def test_a_new_customer_can_register_and_is_logged_in(django_app):
         ("new@example.com", "password123", "password123", "This password is too common."),
     ],
 )
-def test_registration_rejects_bad_input_with_a_message(
-    django_app, email, password1, password2, message
-):
+def test_registration_rejects_bad_input_with_a_message(django_app, email, password1, password2, message):
     response = register(django_app, email, password1, password2)
 
     assert response.status_code == 200
@@ -59,9 +55,7 @@ def test_registration_rejects_bad_input_with_a_message(
 def test_registering_an_existing_email_is_refused(django_app):
     UserFactory(email="taken@example.com")
 
-    response = register(
-        django_app, "taken@example.com", "a-long-pass-phrase-7", "a-long-pass-phrase-7"
-    )
+    response = register(django_app, "taken@example.com", "a-long-pass-phrase-7", "a-long-pass-phrase-7")
 
     assert response.status_code == 200
     assert "A user with that email address already exists" in response.text

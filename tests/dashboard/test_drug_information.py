@@ -71,9 +71,7 @@ def test_a_pregnancy_contraindication_needs_warning_text(django_app, staff):
 
 
 def test_staff_create_drug_information(django_app, staff):
-    form = django_app.get("/dashboard/catalogue/drug-information/create/", user=staff).forms[
-        "drug_information_form"
-    ]
+    form = django_app.get("/dashboard/catalogue/drug-information/create/", user=staff).forms["drug_information_form"]
     for name, value in {
         "name": "Azelaic acid (topical)",
         "summary": "A cream for acne and rosacea.",
@@ -132,9 +130,7 @@ def test_partner_users_cannot_change_the_prescription_flag(django_app, staff):
     """Only the shop's staff decide what needs a prescription (partners manage stock)."""
     partner_user = UserFactory(is_staff=False)
     partner_user.user_permissions.add(
-        *Permission.objects.filter(
-            codename__in=["dashboard_access", "view_product", "change_product"]
-        )
+        *Permission.objects.filter(codename__in=["dashboard_access", "view_product", "change_product"])
     )
     product = ProductFactory(categories=[create_category("Acne")], requires_prescription=True)
     product.stockrecords.get().partner.users.add(partner_user)

@@ -32,12 +32,8 @@ def load() -> str:
 def snapshot():
     """Everything the command writes, in a form that shows any change."""
     return {
-        "products": list(
-            Product.objects.values_list("id", "upc", "title", "date_updated").order_by("id")
-        ),
-        "stock": list(
-            StockRecord.objects.values_list("id", "price", "num_in_stock", "date_updated")
-        ),
+        "products": list(Product.objects.values_list("id", "upc", "title", "date_updated").order_by("id")),
+        "stock": list(StockRecord.objects.values_list("id", "price", "num_in_stock", "date_updated")),
         "images": list(ProductImage.objects.values_list("id", "original")),
         "categories": list(Category.objects.values_list("id", "path", "name")),
         "users": list(User.objects.values_list("id", "email", "password", "last_login")),
@@ -57,9 +53,7 @@ def test_demo_shop_has_the_catalogue_the_shop_needs():
     assert {s.price_currency for s in stock} == {"PKR"}
     assert all(s.price > 0 for s in stock)
     assert Product.objects.annotate(n=Count("stockrecords")).filter(n=0).count() == 0
-    assert set(
-        Product.objects.filter(requires_prescription=True).values_list("upc", flat=True)
-    ) == (PRESCRIPTION_ONLY)
+    assert set(Product.objects.filter(requires_prescription=True).values_list("upc", flat=True)) == (PRESCRIPTION_ONLY)
     isotretinoin = Product.objects.get(upc="RX-ISO-20")
     assert isotretinoin.drug_information.has_prominent_pregnancy_warning
     assert isotretinoin.drug_information.questions.count() >= 5
@@ -73,10 +67,7 @@ def test_every_demo_product_has_its_own_picture():
         with image.original.open("rb") as f:
             digests.add(hashlib.sha256(f.read()).hexdigest())
     assert len(digests) == Product.objects.count()
-    assert (
-        ProductImage.objects.values("product").annotate(n=Count("id")).aggregate(Max("n"))["n__max"]
-        == 1
-    )
+    assert ProductImage.objects.values("product").annotate(n=Count("id")).aggregate(Max("n"))["n__max"] == 1
 
 
 def test_demo_products_are_searchable():

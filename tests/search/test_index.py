@@ -42,9 +42,7 @@ def test_title_matches_rank_above_description_matches():
 
 def test_search_finds_medicines_by_generic_name_and_category():
     spots = create_category("Acne > Spot treatments")
-    RxProductFactory(
-        title="Actrac 20", drug_information=DrugInformationFactory(name="Isotretinoin (oral)")
-    )
+    RxProductFactory(title="Actrac 20", drug_information=DrugInformationFactory(name="Isotretinoin (oral)"))
     ProductFactory(title="Hydrocolloid patches", categories=[spots])
 
     assert titles("isotretinoin") == ["Actrac 20"]
@@ -116,9 +114,7 @@ def test_search_page_lists_results(django_app):
 
     page = django_app.get("/search/?q=niacinamide")
 
-    assert [a.text.strip() for a in page.html.select(".product-card__title a")] == [
-        "Niacinamide serum"
-    ]
+    assert [a.text.strip() for a in page.html.select(".product-card__title a")] == ["Niacinamide serum"]
     assert "1 product found" in page.text
 
 

@@ -13,14 +13,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = load_demo_shop()
         if not created:
-            self.stdout.write(
-                "Nothing to do: the demo shop is already loaded; nothing was changed."
-            )
+            self.stdout.write("Nothing to do: the demo shop is already loaded; nothing was changed.")
             return
         for what, count in created.items():
             self.stdout.write(f"  created {count} {what}")
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo shop loaded. Demo accounts use the password {DEMO_PASSWORD!r}."
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(f"Demo shop loaded. Demo accounts use the password {DEMO_PASSWORD!r}."))

@@ -1,0 +1,52 @@
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from oscar.apps.checkout import exceptions, session
+
+from prescriptions.coverage import Reason
+from prescriptions.selectors import basket_coverage
+
+
+class CheckoutSessionMixin(session.CheckoutSessionMixin):
+    def check_pre_conditions(self, request):
+        # Every step that checks the basket also checks its prescriptions,
+        # straight after, so a customer learns what is missing as early as
+        # possible. This is the courtesy; the rule is enforced again when the
+        # order is written (order/utils.py). It is added here rather than in
+        # get_pre_conditions because PaymentDetailsView replaces that list on
+        # its preview step.
+        conditions = list(self.get_pre_conditions(request))
+        if "check_basket_is_valid" in conditions:
+            conditions.insert(conditions.index("check_basket_is_valid") + 1, "check_prescriptions_cover_basket")
+        for name in conditions:
+            getattr(self, name)(request)
+
+    def check_prescriptions_cover_basket(self, request):
+        coverage = basket_coverage(user=request.user, basket=request.basket)
+        if coverage.is_covered:
+            return
+        if any(s.reason == Reason.LOGIN_REQUIRED for s in coverage.shortfalls):
+            raise exceptions.FailedPreCondition(
+                url=f"{reverse('customer:login')}?next={reverse('checkout:index')}",
+                message=_("Please log in to order prescription medicines."),
+            )
+        raise exceptions.FailedPreCondition(
+            url=reverse("basket:summary"),
+            messages=[shortfall_message(s) for s in coverage.shortfalls],
+        )
+
+
+def shortfall_message(shortfall):
+    """The refusal, with a link to what the customer can do about it."""
+    if shortfall.reason == Reason.ACKNOWLEDGEMENT_MISSING:
+        return format_html(
+            '{} <a href="{}#pregnancy-warning-title">{}</a>',
+            shortfall.message,
+            shortfall.line.url,
+            _("Read the warning"),
+        )
+    if shortfall.prescription is not None and shortfall.reason == Reason.PENDING:
+        url = reverse("prescriptions:detail", kwargs={"public_id": shortfall.prescription.public_id})
+        return format_html('{} <a href="{}">{}</a>', shortfall.message, url, _("See its status"))
+    upload = f"{reverse('prescriptions:upload')}?product={shortfall.line.product_id}&next={reverse('basket:summary')}"
+    return format_html('{} <a href="{}">{}</a>', shortfall.message, upload, _("Upload a prescription"))

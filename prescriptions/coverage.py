@@ -1,0 +1,229 @@
+"""The prescription rule itself, as a pure function.
+
+``allocate`` decides, for each prescription-only line of a basket, which
+approved prescription covers it, or why none does. It reads nothing from the
+database: the selectors (to show the customer where they stand) and the
+services (to lock, re-check and consume when the order is written) load the
+same inputs and call this one function, so the rule the customer is shown and
+the rule that is enforced cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.utils.translation import gettext as _
+
+from prescriptions.models import DEFAULT_POLICY, DispensingPolicy, Prescription, PrescriptionItem
+
+
+class Reason(StrEnum):
+    NONE_ON_FILE = "none_on_file"
+    PENDING = "pending"
+    RESUBMIT = "resubmit"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    WINDOW_PASSED = "window_passed"
+    NOT_ENOUGH_LEFT = "not_enough_left"
+    TOO_MANY_DAYS = "too_many_days"
+    NO_PREGNANCY_TEST = "no_pregnancy_test"
+    ACKNOWLEDGEMENT_MISSING = "acknowledgement_missing"
+    LOGIN_REQUIRED = "login_required"
+
+
+@dataclass(frozen=True)
+class RxLine:
+    """A prescription-only line of a basket or order."""
+
+    key: int
+    product_id: int
+    title: str
+    quantity: int
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    line: RxLine
+    reason: Reason
+    message: str
+    prescription: Prescription | None = None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    line: RxLine
+    item: PrescriptionItem
+
+
+@dataclass
+class Coverage:
+    allocations: list[Allocation] = field(default_factory=list)
+    shortfalls: list[Shortfall] = field(default_factory=list)
+
+    @property
+    def is_covered(self) -> bool:
+        return not self.shortfalls
+
+
+def _window_end(prescription: Prescription, policy: DispensingPolicy) -> datetime.date:
+    days = policy.validity_window_days(can_become_pregnant=prescription.patient_can_become_pregnant)
+    return prescription.issued_on + datetime.timedelta(days=days)
+
+
+def item_problem(
+    item: PrescriptionItem, quantity: int, policy: DispensingPolicy, today: datetime.date
+) -> tuple[Reason, str] | None:
+    """Why this approved item cannot cover ``quantity`` today, or None if it can."""
+    prescription = item.prescription
+    ref = prescription.reference
+    if prescription.status == Prescription.Status.REVOKED:
+        return Reason.REVOKED, _("Prescription %(ref)s was revoked by our pharmacist.") % {"ref": ref}
+    if prescription.status != Prescription.Status.APPROVED:
+        return Reason.PENDING, _("Prescription %(ref)s is not approved.") % {"ref": ref}
+    if prescription.valid_until is None or prescription.valid_until < today:
+        return Reason.EXPIRED, _("Prescription %(ref)s expired on %(date)s.") % {
+            "ref": ref,
+            "date": _date(prescription.valid_until),
+        }
+    window_end = _window_end(prescription, policy)
+    if window_end < today:
+        return Reason.WINDOW_PASSED, _(
+            "Prescription %(ref)s can only be dispensed until %(date)s, %(days)s days after it was written."
+        ) % {
+            "ref": ref,
+            "date": _date(window_end),
+            "days": (window_end - prescription.issued_on).days,
+        }
+    if policy.max_supply_days and (
+        prescription.days_supply is None or prescription.days_supply > policy.max_supply_days
+    ):
+        return Reason.TOO_MANY_DAYS, _(
+            "Prescription %(ref)s is approved for more than %(max)s days' supply, the most allowed at once."
+        ) % {"ref": ref, "max": policy.max_supply_days}
+    if policy.pregnancy_test_required and prescription.patient_can_become_pregnant is not False:
+        test = prescription.pregnancy_test_on
+        window = policy.validity_window_days(can_become_pregnant=True)
+        if test is None or test > today or (today - test).days > window:
+            return Reason.NO_PREGNANCY_TEST, _(
+                "Prescription %(ref)s needs a negative pregnancy test from the last %(days)s days."
+            ) % {"ref": ref, "days": window}
+    if item.quantity_remaining < quantity:
+        return Reason.NOT_ENOUGH_LEFT, _("Prescription %(ref)s covers %(left)s more; your basket has %(wanted)s.") % {
+            "ref": ref,
+            "left": item.quantity_remaining,
+            "wanted": quantity,
+        }
+    return None
+
+
+def allocate(
+    lines: Iterable[RxLine],
+    *,
+    items: Iterable[PrescriptionItem],
+    other_prescriptions: Iterable[Prescription] = (),
+    policies: Mapping[int, DispensingPolicy],
+    acknowledged_product_ids: set[int],
+    today: datetime.date,
+) -> Coverage:
+    """Match each line to one approved prescription item that covers all of it.
+
+    ``items`` are the customer's approved prescription items for the lines'
+    products; ``other_prescriptions`` their pending, rejected or revoked
+    prescriptions for them, used only to explain a refusal. Among several
+    items that qualify, the one that runs out soonest is used first.
+    """
+    coverage = Coverage()
+    remaining = {item.pk: item.quantity_remaining for item in items}
+    by_product: dict[int, list[PrescriptionItem]] = {}
+    for item in sorted(items, key=lambda i: (i.prescription.valid_until or datetime.date.max, i.pk)):
+        by_product.setdefault(item.product_id, []).append(item)
+    others = list(other_prescriptions)
+
+    for line in lines:
+        policy = policies.get(line.product_id, DEFAULT_POLICY)
+        if policy.risk_acknowledgement_required and line.product_id not in acknowledged_product_ids:
+            coverage.shortfalls.append(
+                Shortfall(
+                    line,
+                    Reason.ACKNOWLEDGEMENT_MISSING,
+                    _("Please read and acknowledge the pregnancy warning for %(title)s.") % {"title": line.title},
+                )
+            )
+            continue
+        first_problem: tuple[Reason, str, Prescription] | None = None
+        for item in by_product.get(line.product_id, []):
+            item_now = _with_remaining(item, remaining[item.pk])
+            problem = item_problem(item_now, line.quantity, policy, today)
+            if problem is None:
+                remaining[item.pk] -= line.quantity
+                coverage.allocations.append(Allocation(line, item))
+                break
+            first_problem = first_problem or (*problem, item.prescription)
+        else:
+            coverage.shortfalls.append(_explain(line, first_problem, others))
+    return coverage
+
+
+def _with_remaining(item: PrescriptionItem, quantity_remaining: int) -> PrescriptionItem:
+    if item.quantity_remaining == quantity_remaining:
+        return item
+    copy = PrescriptionItem(
+        pk=item.pk,
+        prescription=item.prescription,
+        product_id=item.product_id,
+        quantity_approved=item.quantity_approved,
+        quantity_remaining=quantity_remaining,
+    )
+    return copy
+
+
+def _explain(line: RxLine, problem: tuple[Reason, str, Prescription] | None, others: list[Prescription]) -> Shortfall:
+    """The most useful thing to tell the customer about an uncovered line."""
+    waiting = [p for p in others if p.status == Prescription.Status.PENDING and _is_for(p, line)]
+    if waiting:
+        latest = max(waiting, key=lambda p: p.submitted_at)
+        return Shortfall(
+            line,
+            Reason.PENDING,
+            _("Your prescription %(ref)s for %(title)s is waiting for our pharmacist's review.")
+            % {"ref": latest.reference, "title": line.title},
+            latest,
+        )
+    if problem is not None:
+        reason, message, prescription = problem
+        return Shortfall(line, reason, f"{line.title}: {message}", prescription)
+    decided = sorted(
+        (p for p in others if _is_for(p, line)), key=lambda p: p.decided_at or p.submitted_at, reverse=True
+    )
+    if decided:
+        latest = decided[0]
+        reason = {
+            Prescription.Status.REJECTED: Reason.REJECTED,
+            Prescription.Status.RESUBMIT: Reason.RESUBMIT,
+            Prescription.Status.REVOKED: Reason.REVOKED,
+        }.get(latest.status, Reason.NONE_ON_FILE)
+        if reason is Reason.RESUBMIT:
+            message = _("Our pharmacist asked for a clearer copy of prescription %(ref)s for %(title)s.")
+        elif reason is Reason.REVOKED:
+            message = _("Prescription %(ref)s for %(title)s was revoked by our pharmacist.")
+        else:
+            message = _("Prescription %(ref)s for %(title)s was not approved.")
+        return Shortfall(line, reason, message % {"ref": latest.reference, "title": line.title}, latest)
+    return Shortfall(
+        line,
+        Reason.NONE_ON_FILE,
+        _("%(title)s needs a prescription approved by our pharmacist before you can order it.") % {"title": line.title},
+    )
+
+
+def _is_for(prescription: Prescription, line: RxLine) -> bool:
+    return line.product_id in {p.pk for p in prescription.products.all()}
+
+
+def _date(value: datetime.date | None) -> str:
+    return value.strftime("%-d %B %Y") if value else "-"

@@ -1,0 +1,262 @@
+"""Prescriptions, what they cover, and the record of every decision about them.
+
+The rules that read and write these models live in ``selectors.py`` and
+``services.py``; models only hold data and the few facts derived from it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import storages
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
+
+
+def prescription_storage():
+    """The private storage named "prescriptions" in settings.STORAGES."""
+    return storages["prescriptions"]
+
+
+def new_reference() -> str:
+    return "RX-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+def prescription_file_path(instance: Prescription, filename: str) -> str:
+    # ``filename`` is already a server-made random name (see services); the
+    # customer's own file name never reaches the file system.
+    return f"{filename[:2]}/{filename}"
+
+
+class Prescription(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        RESUBMIT = "resubmit", _("Clearer upload requested")
+        REVOKED = "revoked", _("Revoked")
+
+    class FileKind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        PDF = "pdf", _("PDF")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prescriptions")
+
+    file = models.FileField(storage=prescription_storage, upload_to=prescription_file_path, max_length=120)
+    file_kind = models.CharField(max_length=8, choices=FileKind.choices)
+    content_type = models.CharField(max_length=40)
+    file_size = models.PositiveIntegerField()
+    file_sha256 = models.CharField(max_length=64)
+
+    patient_name = models.CharField(_("patient's name"), max_length=120)
+    prescriber_name = models.CharField(_("doctor's name"), max_length=120)
+    prescriber_registration = models.CharField(_("doctor's PMDC registration number"), max_length=20)
+    issued_on = models.DateField(_("date of issue"))
+    products = models.ManyToManyField("catalogue.Product", related_name="+", verbose_name=_("medicines it is for"))
+    note = models.TextField(_("note for the pharmacist"), blank=True, max_length=1000)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Shown to the customer when the prescription is rejected, revoked or a
+    # clearer copy is requested.
+    decision_reason = models.TextField(blank=True)
+
+    # Filled in by the pharmacist on approval.
+    valid_until = models.DateField(null=True, blank=True)
+    days_supply = models.PositiveSmallIntegerField(null=True, blank=True)
+    patient_can_become_pregnant = models.BooleanField(null=True, blank=True)
+    pregnancy_test_on = models.DateField(null=True, blank=True)
+
+    expiry_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        permissions = [("review_prescription", _("Can review prescriptions"))]
+        indexes = [
+            # The pharmacist's queue: by status, oldest first.
+            models.Index(fields=["status", "submitted_at"], name="rx_queue_idx"),
+            # A customer's prescriptions, and the gate's lookup of approved ones.
+            models.Index(fields=["user", "status"], name="rx_user_status_idx"),
+            models.Index(fields=["status", "valid_until"], name="rx_expiry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def is_expired(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.status == self.Status.APPROVED and self.valid_until is not None and self.valid_until < today
+
+    def display_status(self, today=None) -> str:
+        """The status a customer sees: approved prescriptions past their date read 'Expired'."""
+        return str(_("Expired")) if self.is_expired(today) else self.get_status_display()
+
+    def display_status_code(self, today=None) -> str:
+        return "expired" if self.is_expired(today) else self.status
+
+
+class PrescriptionItem(models.Model):
+    """A product an approved prescription covers, and how much of it is left."""
+
+    prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
+    quantity_approved = models.PositiveIntegerField()
+    quantity_remaining = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prescription", "product"], name="rx_item_unique_product"),
+            models.CheckConstraint(
+                condition=Q(quantity_remaining__lte=F("quantity_approved")), name="rx_item_remaining_lte_approved"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prescription.reference}: {self.quantity_remaining}/{self.quantity_approved}"
+
+
+class Dispense(models.Model):
+    """An order line and the prescription that authorised it."""
+
+    item = models.ForeignKey(PrescriptionItem, on_delete=models.PROTECT, related_name="dispenses")
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="dispenses")
+    order_line = models.OneToOneField("order.Line", on_delete=models.PROTECT, related_name="prescription_dispense")
+    quantity = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.prescription.reference} -> line {self.order_line_id} x {self.quantity}"
+
+
+class DispensingPolicy(models.Model):
+    """A prescription-only product's own dispensing rules, edited in the dashboard.
+
+    Isotretinoin's pregnancy prevention programme is one such policy; other
+    medicines can have their own. Products without one use ``DEFAULT_POLICY``.
+    """
+
+    product = models.OneToOneField("catalogue.Product", on_delete=models.CASCADE, related_name="dispensing_policy")
+    validity_days = models.PositiveSmallIntegerField(
+        _("valid for (days from date of issue)"),
+        default=90,
+        help_text=_("The prescription can be dispensed for this many days after its date of issue."),
+    )
+    validity_days_if_can_become_pregnant = models.PositiveSmallIntegerField(
+        _("valid for, if the patient can become pregnant (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave blank to use the general validity."),
+    )
+    max_supply_days = models.PositiveSmallIntegerField(_("most days' supply per approval"), null=True, blank=True)
+    refills_allowed = models.BooleanField(
+        _("refills allowed"),
+        default=True,
+        help_text=_("Without refills, an approval is used up by the first order that uses it."),
+    )
+    pregnancy_test_required = models.BooleanField(
+        _("negative pregnancy test required"),
+        default=False,
+        help_text=_(
+            "For a patient who can become pregnant, the pharmacist must record the date of a "
+            "negative pregnancy test within the validity window."
+        ),
+    )
+    risk_acknowledgement_required = models.BooleanField(
+        _("customer must acknowledge the pregnancy risk"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("dispensing policy")
+        verbose_name_plural = _("dispensing policies")
+
+    def __str__(self) -> str:
+        return f"Dispensing policy for product {self.product_id}"
+
+    def validity_window_days(self, *, can_become_pregnant: bool | None) -> int:
+        # Unknown counts as "can become pregnant": the stricter window applies
+        # until a pharmacist has recorded otherwise.
+        if can_become_pregnant is not False and self.validity_days_if_can_become_pregnant:
+            return min(self.validity_days, self.validity_days_if_can_become_pregnant)
+        return self.validity_days
+
+
+DEFAULT_POLICY = DispensingPolicy(validity_days=90)
+
+
+class RiskAcknowledgement(models.Model):
+    """A customer ticked the box beside a medicine's pregnancy warning."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey("catalogue.Product", on_delete=models.CASCADE, related_name="+")
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+    # The warning text the customer saw, so a later edit does not rewrite history.
+    warning_text = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="rx_ack_unique")]
+
+    def __str__(self) -> str:
+        return f"User {self.user_id} acknowledged product {self.product_id}"
+
+
+class PrescriptionEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionDenied("The prescription audit trail is append-only.")
+
+    def delete(self):
+        raise PermissionDenied("The prescription audit trail is append-only.")
+
+
+class PrescriptionEvent(models.Model):
+    """The append-only audit trail: every decision, and every time staff open a file."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        RESUBMIT_REQUESTED = "resubmit", _("Clearer upload requested")
+        REVOKED = "revoked", _("Revoked")
+        DISPENSED = "dispensed", _("Dispensed against an order")
+        FILE_VIEWED = "file_viewed", _("File viewed by staff")
+        REMINDER_SENT = "reminder_sent", _("Expiry reminder sent")
+
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, blank=True)
+    reason = models.TextField(blank=True)
+    checklist = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PrescriptionEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["prescription", "created_at"], name="rx_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.prescription_id})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("The prescription audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("The prescription audit trail is append-only.")

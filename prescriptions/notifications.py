@@ -1,0 +1,75 @@
+"""Emails and on-site notices about a customer's prescriptions.
+
+Each message is an Oscar communication event type, so the shop can rewrite its
+text in the dashboard (Content > Email templates); the files under
+templates/oscar/communication/emails/ are the defaults. Messages say what
+happened and link to the prescription's page; they never carry the file.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.sites.models import Site
+from django.db import transaction
+from django.urls import reverse
+from oscar.core.loading import get_class, get_model
+
+from prescriptions.models import Prescription
+
+logger = logging.getLogger(__name__)
+
+CommunicationEventType = get_model("communication", "CommunicationEventType")
+Dispatcher = get_class("communication.utils", "Dispatcher")
+
+RECEIVED = "PRESCRIPTION_RECEIVED"
+APPROVED = "PRESCRIPTION_APPROVED"
+REJECTED = "PRESCRIPTION_REJECTED"
+RESUBMIT = "PRESCRIPTION_RESUBMIT"
+REVOKED = "PRESCRIPTION_REVOKED"
+EXPIRING = "PRESCRIPTION_EXPIRING"
+
+EVENT_TYPES = {
+    RECEIVED: "Prescription received",
+    APPROVED: "Prescription approved",
+    REJECTED: "Prescription rejected",
+    RESUBMIT: "Prescription: clearer upload requested",
+    REVOKED: "Prescription revoked",
+    EXPIRING: "Prescription approval about to expire",
+}
+
+
+def send_on_commit(prescription: Prescription, code: str) -> None:
+    pk = prescription.pk
+    transaction.on_commit(lambda: send(pk, code))
+
+
+def send(prescription_pk: int, code: str) -> None:
+    """Email the customer and leave a notice in their account.
+
+    This runs after the decision has been committed. A failure to send must
+    not turn a recorded decision into an error page, so it is logged (without
+    any health data) and swallowed.
+    """
+    try:
+        prescription = (
+            Prescription.objects.select_related("user")
+            .prefetch_related("products", "items__product")
+            .get(pk=prescription_pk)
+        )
+        path = reverse("prescriptions:detail", kwargs={"public_id": prescription.public_id})
+        site = Site.objects.get_current()
+        context = {
+            "prescription": prescription,
+            "user": prescription.user,
+            "site": site,
+            "status_path": path,
+            "status_url": f"{settings.OSCAR_URL_SCHEMA}://{site.domain}{path}",
+        }
+        messages = CommunicationEventType.objects.get_and_render(code, context)
+        dispatcher = Dispatcher(logger=logger)
+        dispatcher.dispatch_user_messages(prescription.user, messages)
+        dispatcher.notify_user(prescription.user, messages["subject"], body=messages["body"])
+    except Exception:
+        logger.exception("Could not send %s for prescription id %s", code, prescription_pk)

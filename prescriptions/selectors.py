@@ -1,0 +1,174 @@
+"""Reads: what a customer or pharmacist may see, and where a basket stands."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from prescriptions.coverage import Allocation, Coverage, Reason, RxLine, Shortfall, allocate
+from prescriptions.models import (
+    Dispense,
+    DispensingPolicy,
+    Prescription,
+    PrescriptionItem,
+    RiskAcknowledgement,
+)
+
+REVIEW_PERMISSION = "prescriptions.review_prescription"
+
+
+def can_review_prescriptions(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(REVIEW_PERMISSION))
+
+
+def requires_prescription(product) -> bool:
+    """Child products follow their parent: a variant of a prescription-only medicine is one too."""
+    return bool(product.requires_prescription or (product.parent_id and product.parent.requires_prescription))
+
+
+def rx_lines(lines) -> list[RxLine]:
+    """The prescription-only lines among basket lines."""
+    return [
+        RxLine(
+            key=line.pk,
+            product_id=line.product_id,
+            title=line.product.get_title(),
+            quantity=line.quantity,
+            url=line.product.get_absolute_url(),
+        )
+        for line in lines
+        if requires_prescription(line.product)
+    ]
+
+
+def policies_for(product_ids) -> dict[int, DispensingPolicy]:
+    return {p.product_id: p for p in DispensingPolicy.objects.filter(product_id__in=product_ids)}
+
+
+def approved_items_for(*, user, product_ids, lock: bool = False) -> list[PrescriptionItem]:
+    """The customer's approved prescription items for these products.
+
+    With ``lock``, the rows are locked until the transaction ends
+    (SELECT ... FOR UPDATE) so that no other order can consume them meanwhile.
+    """
+    items = PrescriptionItem.objects.filter(
+        prescription__user=user,
+        prescription__status=Prescription.Status.APPROVED,
+        product_id__in=product_ids,
+    )
+    if lock:
+        # Lock the prescriptions as well as their items: a pharmacist revoking
+        # the prescription must wait for this order, or this order for them.
+        items = items.select_for_update(of=("self", "prescription"))
+    return list(items.select_related("prescription").order_by("pk"))
+
+
+def other_prescriptions_for(*, user, product_ids) -> list[Prescription]:
+    """Pending and decided-but-not-approved prescriptions: only used to explain a refusal."""
+    return list(
+        Prescription.objects.filter(user=user, products__in=product_ids)
+        .exclude(status=Prescription.Status.APPROVED)
+        .distinct()
+        .prefetch_related("products")
+    )
+
+
+def acknowledged_product_ids(*, user, product_ids) -> set[int]:
+    return set(
+        RiskAcknowledgement.objects.filter(user=user, product_id__in=product_ids).values_list("product_id", flat=True)
+    )
+
+
+def coverage_for_lines(*, user, lines: list[RxLine], today: datetime.date | None = None, lock=False) -> Coverage:
+    if not lines:
+        return Coverage()
+    if not (user and user.is_authenticated):
+        return Coverage(
+            shortfalls=[
+                Shortfall(line, Reason.LOGIN_REQUIRED, "Please log in to order prescription medicines.")
+                for line in lines
+            ]
+        )
+    product_ids = {line.product_id for line in lines}
+    return allocate(
+        lines,
+        items=approved_items_for(user=user, product_ids=product_ids, lock=lock),
+        other_prescriptions=other_prescriptions_for(user=user, product_ids=product_ids),
+        policies=policies_for(product_ids),
+        acknowledged_product_ids=acknowledged_product_ids(user=user, product_ids=product_ids),
+        today=today or timezone.localdate(),
+    )
+
+
+def basket_coverage(*, user, basket, today: datetime.date | None = None) -> Coverage:
+    """Where each prescription-only line of the basket stands, for display and pre-checks."""
+    return coverage_for_lines(user=user, lines=rx_lines(basket.all_lines()), today=today)
+
+
+def basket_line_status(*, user, basket) -> dict[int, Allocation | Shortfall]:
+    coverage = basket_coverage(user=user, basket=basket)
+    status: dict[int, Allocation | Shortfall] = {a.line.key: a for a in coverage.allocations}
+    status.update({s.line.key: s for s in coverage.shortfalls})
+    return status
+
+
+def prescriptions_for_owner(*, user) -> QuerySet[Prescription]:
+    return (
+        Prescription.objects.filter(user=user)
+        .prefetch_related("products", Prefetch("items", PrescriptionItem.objects.select_related("product")))
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def prescription_for_owner(*, user, public_id: uuid.UUID) -> Prescription:
+    """One of the customer's own prescriptions; anyone else's raises DoesNotExist."""
+    return prescriptions_for_owner(user=user).get(public_id=public_id)
+
+
+def prescription_for_file_access(*, user, public_id: uuid.UUID) -> Prescription:
+    """A prescription whose file this user may open: their own, or any if they review prescriptions."""
+    if can_review_prescriptions(user):
+        return Prescription.objects.get(public_id=public_id)
+    return Prescription.objects.get(public_id=public_id, user=user)
+
+
+@dataclass(frozen=True)
+class ProductPrescriptionStatus:
+    """What the product page tells a logged-in customer about their prescriptions for it."""
+
+    code: str  # approved, pending, resubmit, rejected, revoked, expired, none
+    prescription: Prescription | None
+    item: PrescriptionItem | None = None
+
+
+def product_prescription_status(*, user, product, today: datetime.date | None = None) -> ProductPrescriptionStatus:
+    if not (user and user.is_authenticated):
+        return ProductPrescriptionStatus("none", None)
+    today = today or timezone.localdate()
+    items = [
+        item
+        for item in approved_items_for(user=user, product_ids=[product.pk])
+        if item.quantity_remaining > 0 and not item.prescription.is_expired(today)
+    ]
+    if items:
+        item = min(items, key=lambda i: (i.prescription.valid_until, i.pk))
+        return ProductPrescriptionStatus("approved", item.prescription, item)
+    latest = Prescription.objects.filter(user=user, products=product).order_by("-submitted_at", "-id").first()
+    if latest is None:
+        return ProductPrescriptionStatus("none", None)
+    return ProductPrescriptionStatus(latest.display_status_code(today), latest)
+
+
+def dispenses_for_order(*, order) -> dict[int, Dispense]:
+    """Which prescription authorised each line of an order, by line id."""
+    return {d.order_line_id: d for d in Dispense.objects.filter(order_line__order=order).select_related("prescription")}
+
+
+def has_acknowledged(*, user, product) -> RiskAcknowledgement | None:
+    if not (user and user.is_authenticated):
+        return None
+    return RiskAcknowledgement.objects.filter(user=user, product=product).first()

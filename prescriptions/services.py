@@ -1,0 +1,367 @@
+"""Writes: submitting, deciding and dispensing prescriptions.
+
+Every function is keyword-only and runs in one transaction. Emails and
+notices go out only after the transaction commits, so a rolled-back decision
+never tells the customer anything.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from prescriptions import notifications
+from prescriptions.coverage import Allocation, Shortfall
+from prescriptions.models import (
+    DEFAULT_POLICY,
+    Dispense,
+    Prescription,
+    PrescriptionEvent,
+    PrescriptionItem,
+    RiskAcknowledgement,
+)
+from prescriptions.selectors import can_review_prescriptions, coverage_for_lines, policies_for, rx_lines
+from prescriptions.uploads import CleanFile
+
+Status = Prescription.Status
+Action = PrescriptionEvent.Action
+
+
+class PrescriptionRequired(Exception):
+    """An order cannot be placed: some prescription-only line is not covered."""
+
+    def __init__(self, shortfalls: list[Shortfall]):
+        self.shortfalls = shortfalls
+        super().__init__(" ".join(s.message for s in shortfalls))
+
+
+class DecisionNotAllowed(ValidationError):
+    """A pharmacist's decision breaks a rule (own prescription, already decided...)."""
+
+
+# --- Customers ------------------------------------------------------------------
+
+
+def prescription_submit(
+    *,
+    user,
+    clean_file: CleanFile,
+    patient_name: str,
+    prescriber_name: str,
+    prescriber_registration: str,
+    issued_on: datetime.date,
+    products: Iterable,
+    note: str = "",
+) -> Prescription:
+    """Store a checked upload and queue it for a pharmacist."""
+    products = list(products)
+    if not products:
+        raise ValidationError(_("Choose the medicine this prescription is for."))
+    prescription = Prescription(
+        user=user,
+        file_kind=clean_file.kind,
+        content_type=clean_file.content_type,
+        file_size=len(clean_file.content),
+        file_sha256=clean_file.sha256,
+        patient_name=patient_name.strip(),
+        prescriber_name=prescriber_name.strip(),
+        prescriber_registration=prescriber_registration.strip().upper(),
+        issued_on=issued_on,
+        note=note.strip(),
+    )
+    # A name the server makes up: nothing of the customer's file name is kept.
+    prescription.file.save(secrets.token_hex(16) + clean_file.extension, ContentFile(clean_file.content), save=False)
+    try:
+        with transaction.atomic():
+            prescription.full_clean(exclude=["file"])
+            prescription.save()
+            prescription.products.set(products)
+            _log(prescription, actor=user, action=Action.SUBMITTED, to_status=Status.PENDING)
+            notifications.send_on_commit(prescription, notifications.RECEIVED)
+    except BaseException:
+        # No row, no file: a stored file without its record would be health
+        # data nobody can see or delete.
+        prescription.file.storage.delete(prescription.file.name)
+        raise
+    return prescription
+
+
+def risk_acknowledge(*, user, product, warning_text: str) -> RiskAcknowledgement:
+    """Record that the customer read the pregnancy warning shown beside the checkbox."""
+    acknowledgement, _created = RiskAcknowledgement.objects.get_or_create(
+        user=user, product=product, defaults={"warning_text": warning_text}
+    )
+    return acknowledgement
+
+
+# --- Pharmacists ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Approval:
+    quantities: Mapping  # product -> quantity approved
+    valid_until: datetime.date
+    days_supply: int | None = None
+    patient_can_become_pregnant: bool | None = None
+    pregnancy_test_on: datetime.date | None = None
+
+
+@transaction.atomic
+def prescription_approve(
+    *, prescription: Prescription, pharmacist, approval: Approval, checklist: dict | None = None
+) -> Prescription:
+    """Approve a pending prescription for the given products and quantities."""
+    prescription = _lock_for_decision(prescription, pharmacist, allowed=(Status.PENDING,))
+    quantities = {product: qty for product, qty in approval.quantities.items() if qty and qty > 0}
+    if not quantities:
+        raise DecisionNotAllowed(_("Approve at least one medicine with a quantity above zero."))
+    requested = set(prescription.products.values_list("pk", flat=True))
+    if any(product.pk not in requested for product in quantities):
+        raise DecisionNotAllowed(_("A prescription can only cover the medicines the customer uploaded it for."))
+    _check_policies(prescription, approval, [product.pk for product in quantities])
+
+    prescription.status = Status.APPROVED
+    prescription.valid_until = approval.valid_until
+    prescription.days_supply = approval.days_supply
+    prescription.patient_can_become_pregnant = approval.patient_can_become_pregnant
+    prescription.pregnancy_test_on = approval.pregnancy_test_on
+    _decide(prescription, pharmacist, reason="")
+    PrescriptionItem.objects.bulk_create(
+        PrescriptionItem(prescription=prescription, product=product, quantity_approved=qty, quantity_remaining=qty)
+        for product, qty in quantities.items()
+    )
+    _log(
+        prescription,
+        actor=pharmacist,
+        action=Action.APPROVED,
+        from_status=Status.PENDING,
+        to_status=Status.APPROVED,
+        checklist=checklist or {},
+    )
+    notifications.send_on_commit(prescription, notifications.APPROVED)
+    return prescription
+
+
+@transaction.atomic
+def prescription_reject(*, prescription: Prescription, pharmacist, reason: str, checklist: dict | None = None):
+    return _refuse(
+        prescription, pharmacist, reason, checklist, Status.REJECTED, Action.REJECTED, notifications.REJECTED
+    )
+
+
+@transaction.atomic
+def prescription_request_resubmit(
+    *, prescription: Prescription, pharmacist, reason: str, checklist: dict | None = None
+):
+    return _refuse(
+        prescription, pharmacist, reason, checklist, Status.RESUBMIT, Action.RESUBMIT_REQUESTED, notifications.RESUBMIT
+    )
+
+
+@transaction.atomic
+def prescription_revoke(*, prescription: Prescription, pharmacist, reason: str) -> Prescription:
+    """Withdraw an approval. Orders already placed stand; nothing more can be ordered against it."""
+    prescription = _lock_for_decision(prescription, pharmacist, allowed=(Status.APPROVED,))
+    if not reason.strip():
+        raise DecisionNotAllowed(_("Say why the prescription is revoked; the customer will see it."))
+    prescription.status = Status.REVOKED
+    _decide(prescription, pharmacist, reason=reason)
+    _log(
+        prescription,
+        actor=pharmacist,
+        action=Action.REVOKED,
+        from_status=Status.APPROVED,
+        to_status=Status.REVOKED,
+        reason=reason,
+    )
+    notifications.send_on_commit(prescription, notifications.REVOKED)
+    return prescription
+
+
+def prescription_log_file_view(*, prescription: Prescription, viewer) -> None:
+    """Staff opening a customer's file is recorded; the owner looking at their own is not."""
+    if viewer.pk != prescription.user_id:
+        _log(prescription, actor=viewer, action=Action.FILE_VIEWED)
+
+
+# --- Orders -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """Prescription items locked and checked for one order, in the current transaction."""
+
+    allocations: list[Allocation]
+
+
+def prescriptions_reserve_for_basket(*, user, basket, today: datetime.date | None = None) -> Reservation:
+    """Lock the prescriptions that cover the basket and check them again.
+
+    Must run inside the order's transaction: the rows stay locked until it
+    ends, so a revocation or a second order against the same prescription
+    waits, and then sees the result of this one.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("prescriptions_reserve_for_basket must run inside the order's transaction")
+    lines = rx_lines(basket.all_lines())
+    coverage = coverage_for_lines(user=user, lines=lines, today=today, lock=True)
+    if not coverage.is_covered:
+        raise PrescriptionRequired(coverage.shortfalls)
+    return Reservation(coverage.allocations)
+
+
+def prescriptions_dispense(*, reservation: Reservation, order) -> list[Dispense]:
+    """Consume the reserved prescriptions for the order's lines and record which authorised each."""
+    if not reservation.allocations:
+        return []
+    order_lines = {line.product_id: line for line in order.lines.all()}
+    policies = policies_for({a.item.product_id for a in reservation.allocations})
+    dispenses = []
+    for allocation in reservation.allocations:
+        item = allocation.item
+        item.refresh_from_db(fields=["quantity_remaining"])
+        quantity = allocation.line.quantity
+        if item.quantity_remaining < quantity:  # cannot happen while the row is locked
+            raise PrescriptionRequired([])
+        policy = policies.get(item.product_id, DEFAULT_POLICY)
+        # Without refills an approval is good for one dispense, whatever is left.
+        item.quantity_remaining = item.quantity_remaining - quantity if policy.refills_allowed else 0
+        item.save(update_fields=["quantity_remaining"])
+        dispense = Dispense.objects.create(
+            item=item,
+            prescription=item.prescription,
+            order_line=order_lines[item.product_id],
+            quantity=quantity,
+        )
+        _log(
+            item.prescription,
+            actor=order.user,
+            action=Action.DISPENSED,
+            reason=f"Order {order.number}: {quantity} x product {item.product_id}",
+        )
+        dispenses.append(dispense)
+    return dispenses
+
+
+# --- Reminders --------------------------------------------------------------------
+
+
+def prescriptions_send_expiry_reminders(*, today: datetime.date | None = None, days_ahead: int = 3) -> int:
+    """Email customers whose approved prescription, with quantity left, ends within ``days_ahead`` days."""
+    today = today or timezone.localdate()
+    due = (
+        Prescription.objects.filter(
+            status=Status.APPROVED,
+            valid_until__gte=today,
+            valid_until__lte=today + datetime.timedelta(days=days_ahead),
+            expiry_reminder_sent_at__isnull=True,
+            items__quantity_remaining__gt=0,
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    for pk in due:
+        with transaction.atomic():
+            prescription = Prescription.objects.select_for_update().get(pk=pk)
+            if prescription.expiry_reminder_sent_at is not None:
+                continue
+            prescription.expiry_reminder_sent_at = timezone.now()
+            prescription.save(update_fields=["expiry_reminder_sent_at"])
+            _log(prescription, actor=None, action=Action.REMINDER_SENT)
+            notifications.send_on_commit(prescription, notifications.EXPIRING)
+            sent += 1
+    return sent
+
+
+# --- Helpers ----------------------------------------------------------------------
+
+
+def _lock_for_decision(prescription: Prescription, pharmacist, *, allowed) -> Prescription:
+    locked = Prescription.objects.select_for_update().get(pk=prescription.pk)
+    if not can_review_prescriptions(pharmacist):
+        raise DecisionNotAllowed(_("Only pharmacists can decide prescriptions."))
+    if locked.user_id == pharmacist.pk:
+        raise DecisionNotAllowed(_("You cannot decide a prescription you uploaded yourself."))
+    if locked.status not in allowed:
+        raise DecisionNotAllowed(
+            _("Prescription %(ref)s is already %(status)s; it cannot be decided again.")
+            % {"ref": locked.reference, "status": locked.get_status_display().lower()}
+        )
+    return locked
+
+
+def _check_policies(prescription: Prescription, approval: Approval, product_ids: list[int]) -> None:
+    today = timezone.localdate()
+    errors = []
+    if approval.valid_until < today:
+        errors.append(_("The valid-until date is in the past."))
+    policies = policies_for(product_ids)
+    for policy in (policies.get(pid, DEFAULT_POLICY) for pid in product_ids):
+        window = policy.validity_window_days(can_become_pregnant=approval.patient_can_become_pregnant)
+        latest = prescription.issued_on + datetime.timedelta(days=window)
+        if approval.valid_until > latest:
+            errors.append(
+                _("It cannot be valid after %(date)s: %(days)s days from the date of issue.")
+                % {"date": latest.strftime("%-d %B %Y"), "days": window}
+            )
+        if policy.max_supply_days and (approval.days_supply is None or approval.days_supply > policy.max_supply_days):
+            errors.append(_("Approve at most %(days)s days' supply.") % {"days": policy.max_supply_days})
+        if policy.pregnancy_test_required:
+            if approval.patient_can_become_pregnant is None:
+                errors.append(_("Record whether the patient can become pregnant."))
+            elif approval.patient_can_become_pregnant:
+                test = approval.pregnancy_test_on
+                if test is None or test > today or (today - test).days > window:
+                    errors.append(
+                        _("Record the date of a negative pregnancy test from the last %(days)s days.")
+                        % {"days": window}
+                    )
+    if errors:
+        raise DecisionNotAllowed(sorted(set(errors), key=errors.index))
+
+
+def _refuse(prescription, pharmacist, reason, checklist, status, action, message_code):
+    prescription = _lock_for_decision(prescription, pharmacist, allowed=(Status.PENDING,))
+    if not reason.strip():
+        raise DecisionNotAllowed(_("Give a reason; the customer will see it."))
+    prescription.status = status
+    _decide(prescription, pharmacist, reason=reason)
+    _log(
+        prescription,
+        actor=pharmacist,
+        action=action,
+        from_status=Status.PENDING,
+        to_status=status,
+        reason=reason,
+        checklist=checklist or {},
+    )
+    notifications.send_on_commit(prescription, message_code)
+    return prescription
+
+
+def _decide(prescription: Prescription, pharmacist, *, reason: str) -> None:
+    prescription.decided_by = pharmacist
+    prescription.decided_at = timezone.now()
+    prescription.decision_reason = reason.strip()
+    prescription.save()
+
+
+def _log(prescription, *, actor, action, from_status="", to_status="", reason="", checklist=None) -> None:
+    PrescriptionEvent.objects.create(
+        prescription=prescription,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        checklist=checklist or {},
+    )

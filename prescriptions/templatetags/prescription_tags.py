@@ -1,0 +1,38 @@
+from django import template
+
+from prescriptions import selectors
+from prescriptions.coverage import Allocation
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def product_prescription_status(context, product):
+    return selectors.product_prescription_status(user=context["request"].user, product=product)
+
+
+@register.simple_tag(takes_context=True)
+def basket_prescription_status(context):
+    """Per basket line id: an Allocation (covered) or a Shortfall (why not)."""
+    request = context["request"]
+    return selectors.basket_line_status(user=request.user, basket=request.basket)
+
+
+@register.simple_tag(takes_context=True)
+def risk_acknowledgement(context, product):
+    return selectors.has_acknowledged(user=context["request"].user, product=product)
+
+
+@register.simple_tag
+def order_dispenses(order):
+    return selectors.dispenses_for_order(order=order)
+
+
+@register.filter
+def lookup(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def is_allocation(value) -> bool:
+    return isinstance(value, Allocation)

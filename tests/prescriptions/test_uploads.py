@@ -1,0 +1,253 @@
+"""Every bad file is refused with a clear form error, and nothing is stored."""
+
+import os
+import time
+from io import BytesIO
+
+import pytest
+from django.conf import settings
+from PIL import Image
+
+from prescriptions.models import Prescription
+from tests.factories import RxProductFactory
+from tests.files import image_bytes, pdf_bytes, pdf_of_exact_size, png_claiming_size
+
+pytestmark = pytest.mark.django_db
+
+MB = 1024 * 1024
+
+
+def stored_files():
+    root = settings.PRESCRIPTION_ROOT
+    return sorted(os.path.relpath(os.path.join(d, f), root) for d, _dirs, files in os.walk(root) for f in files)
+
+
+@pytest.fixture
+def upload_page(customer_app):
+    product = RxProductFactory(title="Isotretinoin 20 mg capsules")
+
+    def submit(name, content, content_type="application/octet-stream"):
+        page = customer_app.get(f"/accounts/prescriptions/upload/?product={product.pk}")
+        form = page.forms["prescription_upload_form"]
+        form["file"] = (name, content, content_type)
+        form["patient_name"] = "Sana Qureshi"
+        form["prescriber_name"] = "Dr. Farah Khan"
+        form["prescriber_registration"] = "12345-P"
+        form["issued_on"] = "2026-11-20"
+        return form.submit()
+
+    return submit
+
+
+def file_error(response) -> str:
+    errors = response.html.select("#id_file_errors")
+    return " ".join(e.text for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type", "message"),
+    [
+        pytest.param(
+            "prescription.pdf",
+            image_bytes("PNG"),
+            "application/pdf",
+            "The file name ends in “.pdf” but the file is a PNG image",
+            id="png-named-pdf",
+        ),
+        pytest.param(
+            "prescription.png",
+            image_bytes("JPEG"),
+            "image/png",
+            "The file name ends in “.png” but the file is a JPEG image",
+            id="jpeg-named-png",
+        ),
+        pytest.param(
+            "prescription.png",
+            b"<!doctype html><html><script>alert(document.cookie)</script></html>",
+            "image/png",
+            "is not a JPEG, PNG, WebP or PDF file, whatever its name says",
+            id="html-sent-as-image-png",
+        ),
+        pytest.param(
+            "prescription.png",
+            image_bytes("PNG") + b"<html><script>fetch('/accounts/')</script></html>",
+            "image/png",
+            "contains hidden web code",
+            id="png-html-polyglot",
+        ),
+        pytest.param(
+            "prescription.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "image/svg+xml",
+            "a file ending in “.svg” is not one of those",
+            id="svg",
+        ),
+        pytest.param(
+            "prescription.png",
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+            "image/png",
+            "is not a JPEG, PNG, WebP or PDF file",
+            id="svg-named-png",
+        ),
+        pytest.param(
+            "prescription.html",
+            b"<html></html>",
+            "text/html",
+            "a file ending in “.html” is not one of those",
+            id="html",
+        ),
+        pytest.param("shell.php", b"<?php system($_GET['c']); ?>", "image/jpeg", "ending in “.php”", id="php"),
+        pytest.param(
+            "prescription.jpg.php",
+            image_bytes("JPEG"),
+            "image/jpeg",
+            "a file ending in “.php” is not one of those",
+            id="double-extension",
+        ),
+        pytest.param("prescription", image_bytes("JPEG"), "image/jpeg", "no extension", id="no-extension"),
+        pytest.param(
+            "bomb.png",
+            png_claiming_size(20_000, 20_000),
+            "image/png",
+            "too many pixels",
+            id="decompression-bomb",
+        ),
+        pytest.param(
+            "cut.jpg", image_bytes("JPEG", size=(400, 400))[:300], "image/jpeg", "damaged or incomplete", id="truncated"
+        ),
+        pytest.param("empty.pdf", b"", "application/pdf", "The submitted file is empty.", id="empty"),
+        pytest.param(
+            "script.pdf",
+            pdf_bytes(javascript=True),
+            "application/pdf",
+            "contains scripts, actions",
+            id="pdf-javascript",
+        ),
+        pytest.param(
+            "disguised.pdf",
+            pdf_bytes(javascript=True).replace(b"/JavaScript", b"/J#61vaScript"),
+            "application/pdf",
+            "contains scripts, actions",
+            id="pdf-javascript-hex-escaped",
+        ),
+        pytest.param(
+            "open.pdf", pdf_bytes(open_action=True), "application/pdf", "contains scripts, actions", id="pdf-openaction"
+        ),
+        pytest.param(
+            "launch.pdf", pdf_bytes(launch=True), "application/pdf", "contains scripts, actions", id="pdf-launch"
+        ),
+        pytest.param(
+            "attached.pdf",
+            pdf_bytes(attachment=True),
+            "application/pdf",
+            "contains scripts, actions or attached files",
+            id="pdf-embedded-file",
+        ),
+        pytest.param(
+            "locked.pdf", pdf_bytes(password="secret"), "application/pdf", "password-protected", id="pdf-encrypted"
+        ),
+        pytest.param("long.pdf", pdf_bytes(pages=21), "application/pdf", "has 21 pages", id="pdf-too-many-pages"),
+        pytest.param(
+            "broken.pdf", b"%PDF-1.7\n garbage", "application/pdf", "could not read this PDF", id="pdf-garbage"
+        ),
+    ],
+)
+def test_bad_files_are_refused_with_a_form_error_and_nothing_is_stored(
+    upload_page, name, content, content_type, message
+):
+    response = upload_page(name, content, content_type)
+
+    assert response.status_code == 200
+    assert message in file_error(response)
+    assert Prescription.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_a_file_one_byte_over_the_limit_is_refused_with_the_limit_in_the_message(upload_page):
+    content = image_bytes("JPEG") + b"\0" * (settings.PRESCRIPTION_MAX_UPLOAD_BYTES + 1 - len(image_bytes("JPEG")))
+
+    response = upload_page("big.jpg", content, "image/jpeg")
+
+    assert response.status_code == 200
+    assert "The largest file we accept is 10.0\xa0MB" in file_error(response)
+    assert Prescription.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_a_file_exactly_at_the_limit_passes_the_size_check(upload_page):
+    content = pdf_of_exact_size(settings.PRESCRIPTION_MAX_UPLOAD_BYTES)
+
+    response = upload_page("scan.pdf", content, "application/pdf")
+
+    assert response.status_code == 302
+    assert Prescription.objects.count() == 1
+
+
+def test_the_decompression_bomb_is_refused_quickly():
+    from prescriptions.uploads import inspect_upload
+    from tests.files import upload
+
+    started = time.perf_counter()
+    with pytest.raises(Exception, match="too many pixels"):
+        inspect_upload(upload("bomb.png", png_claiming_size(20_000, 20_000)))
+    # Generous: decoding 400 million pixels would take seconds and gigabytes.
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_good_images_are_stored_re_encoded_without_exif(upload_page, fmt):
+    name = {"JPEG": "photo.jpg", "PNG": "scan.png", "WEBP": "photo.webp"}[fmt]
+    original = image_bytes(fmt, exif_gps=True)
+    assert Image.open(BytesIO(original)).getexif()  # the fixture really carries EXIF and GPS
+
+    response = upload_page(name, original, "image/jpeg")
+
+    assert response.status_code == 302
+    prescription = Prescription.objects.get()
+    with prescription.file.open("rb") as f:
+        stored = f.read()
+    assert stored != original
+    image = Image.open(BytesIO(stored))
+    assert image.format == fmt
+    assert not image.getexif()
+    assert b"PhoneModel" not in stored and b"Exif" not in stored
+    assert image.size == (64, 48)
+
+
+def test_stored_files_get_a_random_name_never_the_customers(upload_page):
+    response = upload_page("../../../etc/passwd.jpg", image_bytes("JPEG"), "image/jpeg")
+
+    assert response.status_code == 302
+    [path] = stored_files()
+    assert "passwd" not in path and ".." not in path
+    assert path.endswith(".jpg")
+    assert len(os.path.basename(path)) == 32 + len(".jpg")
+
+
+def test_two_uploads_of_the_same_name_never_overwrite_each_other(upload_page):
+    upload_page("scan.png", image_bytes("PNG", colour=(10, 10, 10)), "image/png")
+    upload_page("scan.png", image_bytes("PNG", colour=(250, 250, 250)), "image/png")
+
+    assert len(stored_files()) == 2
+    assert len({p.file_sha256 for p in Prescription.objects.all()}) == 2
+
+
+def test_stored_files_are_outside_media_root_and_private_to_the_server_user(upload_page):
+    upload_page("photo.jpg", image_bytes("JPEG"), "image/jpeg")
+
+    prescription = Prescription.objects.get()
+    path = prescription.file.path
+    assert not os.path.abspath(path).startswith(os.path.abspath(settings.MEDIA_ROOT))
+    assert os.stat(path).st_mode & 0o077 == 0
+
+
+def test_plain_pdfs_are_stored_as_uploaded(upload_page):
+    content = pdf_bytes()
+
+    response = upload_page("scan.pdf", content, "application/pdf")
+
+    assert response.status_code == 302
+    prescription = Prescription.objects.get()
+    assert prescription.file_kind == "pdf"
+    with prescription.file.open("rb") as f:
+        assert f.read() == content
