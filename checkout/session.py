@@ -32,7 +32,11 @@ class CheckoutSessionMixin(session.CheckoutSessionMixin):
             )
         raise exceptions.FailedPreCondition(
             url=reverse("basket:summary"),
-            messages=[shortfall_message(s) for s in coverage.shortfalls],
+            messages=[shortfall_message(s) for s in coverage.shortfalls]
+            + [
+                format_html("{} {}", conflict.message, _("Please remove one of them from your basket."))
+                for conflict in coverage.conflicts
+            ],
         )
 
 

@@ -60,14 +60,32 @@ class Allocation:
     item: PrescriptionItem
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """Two products in one order that must not be taken together."""
+
+    first: str
+    second: str
+    explanation: str
+
+    @property
+    def message(self) -> str:
+        return _("%(first)s and %(second)s cannot be ordered together. %(why)s") % {
+            "first": self.first,
+            "second": self.second,
+            "why": self.explanation,
+        }
+
+
 @dataclass
 class Coverage:
     allocations: list[Allocation] = field(default_factory=list)
     shortfalls: list[Shortfall] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
     @property
     def is_covered(self) -> bool:
-        return not self.shortfalls
+        return not self.shortfalls and not self.conflicts
 
 
 def _window_end(prescription: Prescription, policy: DispensingPolicy) -> datetime.date:

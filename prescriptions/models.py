@@ -260,3 +260,22 @@ class PrescriptionEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("The prescription audit trail is append-only.")
+
+
+class Interaction(models.Model):
+    """Two classes of medicine that must not be ordered together.
+
+    Drug classes are the codes on ``catalogue.DrugInformation.drug_class``.
+    """
+
+    first_class = models.SlugField(_("drug class"), max_length=64)
+    second_class = models.SlugField(_("other drug class"), max_length=64)
+    explanation = models.TextField(
+        _("explanation"), help_text=_("Shown to the customer at checkout and to the pharmacist on review.")
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["first_class", "second_class"], name="rx_interaction_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.first_class} + {self.second_class}"

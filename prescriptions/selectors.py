@@ -6,17 +6,21 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from oscar.core.loading import get_model
 
-from prescriptions.coverage import Allocation, Coverage, Reason, RxLine, Shortfall, allocate
+from prescriptions.coverage import Allocation, Conflict, Coverage, Reason, RxLine, Shortfall, allocate
 from prescriptions.models import (
     Dispense,
     DispensingPolicy,
+    Interaction,
     Prescription,
     PrescriptionItem,
     RiskAcknowledgement,
 )
+
+Product = get_model("catalogue", "Product")
 
 REVIEW_PERMISSION = "prescriptions.review_prescription"
 
@@ -104,9 +108,35 @@ def coverage_for_lines(*, user, lines: list[RxLine], today: datetime.date | None
     )
 
 
-def basket_coverage(*, user, basket, today: datetime.date | None = None) -> Coverage:
-    """Where each prescription-only line of the basket stands, for display and pre-checks."""
-    return coverage_for_lines(user=user, lines=rx_lines(basket.all_lines()), today=today)
+def interaction_conflicts(product_ids) -> list[Conflict]:
+    """Pairs among these products that must not be taken together (isotretinoin and doxycycline...)."""
+    products = list(
+        Product.objects.filter(pk__in=set(product_ids), drug_information__isnull=False)
+        .exclude(drug_information__drug_class="")
+        .select_related("drug_information")
+        .order_by("pk")
+    )
+    by_class: dict[str, list] = {}
+    for product in products:
+        by_class.setdefault(product.drug_information.drug_class, []).append(product)
+    if len(by_class) < 2:
+        return []
+    classes = set(by_class)
+    rules = Interaction.objects.filter(Q(first_class__in=classes) & Q(second_class__in=classes))
+    return [
+        Conflict(first.get_title(), second.get_title(), rule.explanation)
+        for rule in rules.order_by("pk")
+        for first in by_class.get(rule.first_class, [])
+        for second in by_class.get(rule.second_class, [])
+    ]
+
+
+def basket_coverage(*, user, basket, today: datetime.date | None = None, lock: bool = False) -> Coverage:
+    """Where the basket stands: each prescription-only line, and any medicines that clash."""
+    lines = list(basket.all_lines())
+    coverage = coverage_for_lines(user=user, lines=rx_lines(lines), today=today, lock=lock)
+    coverage.conflicts = interaction_conflicts([line.product_id for line in lines])
+    return coverage
 
 
 def basket_line_status(*, user, basket) -> dict[int, Allocation | Shortfall]:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prescriptions import notifications
-from prescriptions.coverage import Allocation, Shortfall
+from prescriptions.coverage import Allocation, Conflict, Shortfall
 from prescriptions.models import (
     DEFAULT_POLICY,
     Dispense,
@@ -28,7 +28,7 @@ from prescriptions.models import (
     PrescriptionItem,
     RiskAcknowledgement,
 )
-from prescriptions.selectors import can_review_prescriptions, coverage_for_lines, policies_for, rx_lines
+from prescriptions.selectors import basket_coverage, can_review_prescriptions, policies_for
 from prescriptions.uploads import CleanFile
 
 Status = Prescription.Status
@@ -36,11 +36,12 @@ Action = PrescriptionEvent.Action
 
 
 class PrescriptionRequired(Exception):
-    """An order cannot be placed: some prescription-only line is not covered."""
+    """An order cannot be placed: a prescription-only line is not covered, or medicines clash."""
 
-    def __init__(self, shortfalls: list[Shortfall]):
+    def __init__(self, shortfalls: list[Shortfall], conflicts: list[Conflict] = ()):
         self.shortfalls = shortfalls
-        super().__init__(" ".join(s.message for s in shortfalls))
+        self.conflicts = list(conflicts)
+        super().__init__(" ".join([s.message for s in shortfalls] + [c.message for c in self.conflicts]))
 
 
 class DecisionNotAllowed(ValidationError):
@@ -211,10 +212,9 @@ def prescriptions_reserve_for_basket(*, user, basket, today: datetime.date | Non
     """
     if not connection.in_atomic_block:
         raise RuntimeError("prescriptions_reserve_for_basket must run inside the order's transaction")
-    lines = rx_lines(basket.all_lines())
-    coverage = coverage_for_lines(user=user, lines=lines, today=today, lock=True)
+    coverage = basket_coverage(user=user, basket=basket, today=today, lock=True)
     if not coverage.is_covered:
-        raise PrescriptionRequired(coverage.shortfalls)
+        raise PrescriptionRequired(coverage.shortfalls, coverage.conflicts)
     return Reservation(coverage.allocations)
 
 
