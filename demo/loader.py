@@ -19,6 +19,7 @@ from oscar.core.loading import get_model
 from demo import drugs
 from demo.images import draw_product_image
 from demo.products import CATEGORIES, MEDICINE, PRODUCTS, DemoProduct
+from prescriptions.models import DispensingPolicy
 from prescriptions.roles import PHARMACIST_GROUP, ensure_pharmacist_group
 
 Country = get_model("address", "Country")
@@ -35,6 +36,17 @@ DrugQuestion = get_model("catalogue", "DrugQuestion")
 User = get_user_model()
 
 DEMO_PASSWORD = "shop-demo-2026"
+
+ISOTRETINOIN_UPCS = ("RX-ISO-20", "RX-ISO-10")
+# MHRA/EMA pregnancy prevention programme and iPLEDGE, as the reference notes give them.
+ISOTRETINOIN_POLICY = {
+    "validity_days": 30,
+    "validity_days_if_can_become_pregnant": 7,
+    "max_supply_days": 30,
+    "refills_allowed": False,
+    "pregnancy_test_required": True,
+    "risk_acknowledgement_required": True,
+}
 SHOP_NAME = "Jild Pharmacy"
 
 ACCOUNTS = [
@@ -55,6 +67,7 @@ def load_demo_shop() -> Counter:
     drug_records = _drug_information(created)
     for spec in PRODUCTS:
         _product(spec, partner, classes, categories, drug_records, created)
+    _dispensing_policies(created)
     _accounts(created)
     return +created  # drop the steps that created nothing
 
@@ -153,6 +166,15 @@ def _product(spec: DemoProduct, partner, classes, categories, drug_records, crea
         png = draw_product_image(shape=spec.shape, colour=spec.colour, text=spec.label, rx=spec.requires_prescription)
         image.original.save(f"demo-{spec.upc.lower()}.png", ContentFile(png), save=True)
         created["product images"] += 1
+
+
+def _dispensing_policies(created: Counter) -> None:
+    """Isotretinoin's pregnancy prevention programme, as the demo's dispensing rules."""
+    for upc in ISOTRETINOIN_UPCS:
+        _policy, was_created = DispensingPolicy.objects.get_or_create(
+            product=Product.objects.get(upc=upc), defaults=ISOTRETINOIN_POLICY
+        )
+        created["dispensing policies"] += was_created
 
 
 def _accounts(created: Counter) -> None:

@@ -164,7 +164,10 @@ def allocate(
 
     for line in lines:
         policy = policies.get(line.product_id, DEFAULT_POLICY)
-        if policy.risk_acknowledgement_required and line.product_id not in acknowledged_product_ids:
+        # Both problems are reported: a customer who has not acknowledged the
+        # warning and has no prescription needs to hear about both at once.
+        unacknowledged = policy.risk_acknowledgement_required and line.product_id not in acknowledged_product_ids
+        if unacknowledged:
             coverage.shortfalls.append(
                 Shortfall(
                     line,
@@ -172,14 +175,13 @@ def allocate(
                     _("Please read and acknowledge the pregnancy warning for %(title)s.") % {"title": line.title},
                 )
             )
-            continue
         first_problem: tuple[Reason, str, Prescription] | None = None
         for item in by_product.get(line.product_id, []):
-            item_now = _with_remaining(item, remaining[item.pk])
-            problem = item_problem(item_now, line.quantity, policy, today)
+            problem = item_problem(_with_remaining(item, remaining[item.pk]), line.quantity, policy, today)
             if problem is None:
-                remaining[item.pk] -= line.quantity
-                coverage.allocations.append(Allocation(line, item))
+                if not unacknowledged:
+                    remaining[item.pk] -= line.quantity
+                    coverage.allocations.append(Allocation(line, item))
                 break
             first_problem = first_problem or (*problem, item.prescription)
         else:

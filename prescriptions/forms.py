@@ -40,7 +40,9 @@ class PrescriptionUploadForm(forms.Form):
         max_length=20,
         help_text=_("Printed on the prescription or the doctor's stamp, for example 12345-P."),
     )
-    issued_on = forms.DateField(label=_("Date on the prescription"), widget=forms.DateInput(attrs={"type": "date"}))
+    issued_on = forms.DateField(
+        label=_("Date on the prescription"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     note = forms.CharField(
         label=_("Note for the pharmacist (optional)"),
         required=False,

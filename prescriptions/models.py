@@ -100,6 +100,10 @@ class Prescription(models.Model):
         today = today or timezone.localdate()
         return self.status == self.Status.APPROVED and self.valid_until is not None and self.valid_until < today
 
+    @property
+    def days_since_issue(self) -> int:
+        return (timezone.localdate() - self.issued_on).days
+
     def display_status(self, today=None) -> str:
         """The status a customer sees: approved prescriptions past their date read 'Expired'."""
         return str(_("Expired")) if self.is_expired(today) else self.get_status_display()

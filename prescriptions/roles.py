@@ -3,14 +3,22 @@
 from django.contrib.auth.models import Group, Permission
 
 PHARMACIST_GROUP = "Pharmacist"
-REVIEW_CODENAME = "review_prescription"
+# Review prescriptions, and keep each medicine's dispensing rules. Nothing else:
+# a pharmacist is not shop staff and sees no other part of the dashboard.
+PHARMACIST_PERMISSIONS = [
+    "review_prescription",
+    "view_dispensingpolicy",
+    "add_dispensingpolicy",
+    "change_dispensingpolicy",
+]
 
 
 def ensure_pharmacist_group() -> Group:
     """The Pharmacist group, holding the permission to review prescriptions."""
     group, _created = Group.objects.get_or_create(name=PHARMACIST_GROUP)
-    permission = Permission.objects.get(content_type__app_label="prescriptions", codename=REVIEW_CODENAME)
-    group.permissions.add(permission)
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="prescriptions", codename__in=PHARMACIST_PERMISSIONS)
+    )
     return group
 
 

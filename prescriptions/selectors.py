@@ -6,7 +6,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -16,6 +16,7 @@ from prescriptions.models import (
     DispensingPolicy,
     Interaction,
     Prescription,
+    PrescriptionEvent,
     PrescriptionItem,
     RiskAcknowledgement,
 )
@@ -139,10 +140,12 @@ def basket_coverage(*, user, basket, today: datetime.date | None = None, lock: b
     return coverage
 
 
-def basket_line_status(*, user, basket) -> dict[int, Allocation | Shortfall]:
+def basket_line_status(*, user, basket) -> dict[int, list[Allocation | Shortfall]]:
+    """Per basket line: its covering prescription, or what stands in the way."""
     coverage = basket_coverage(user=user, basket=basket)
-    status: dict[int, Allocation | Shortfall] = {a.line.key: a for a in coverage.allocations}
-    status.update({s.line.key: s for s in coverage.shortfalls})
+    status: dict[int, list[Allocation | Shortfall]] = {}
+    for entry in [*coverage.allocations, *coverage.shortfalls]:
+        status.setdefault(entry.line.key, []).append(entry)
     return status
 
 
@@ -202,3 +205,108 @@ def has_acknowledged(*, user, product) -> RiskAcknowledgement | None:
     if not (user and user.is_authenticated):
         return None
     return RiskAcknowledgement.objects.filter(user=user, product=product).first()
+
+
+# --- The pharmacist's workspace -----------------------------------------------------
+
+QUEUE_FILTERS = ("pending", "all", "approved", "expired", "resubmit", "rejected", "revoked")
+
+
+def pending_review_count() -> int:
+    return Prescription.objects.filter(status=Prescription.Status.PENDING).count()
+
+
+def review_queue(*, status: str = "pending", query: str = "", today: datetime.date | None = None) -> QuerySet:
+    """Prescriptions for the pharmacist's queue: pending first, oldest first.
+
+    Every filter is served by an index on (status, submitted_at) or
+    (status, valid_until); a page costs the same few queries at any size.
+    """
+    today = today or timezone.localdate()
+    queryset = Prescription.objects.select_related("user").prefetch_related("products")
+    if status == "expired":
+        queryset = queryset.filter(status=Prescription.Status.APPROVED, valid_until__lt=today)
+    elif status == "approved":
+        queryset = queryset.filter(status=Prescription.Status.APPROVED, valid_until__gte=today)
+    elif status in Prescription.Status.values:
+        queryset = queryset.filter(status=status)
+    query = (query or "").strip()
+    if query:
+        queryset = queryset.filter(
+            Q(user__email__icontains=query) | Q(patient_name__icontains=query) | Q(reference__iexact=query)
+        )
+    if status == "pending":
+        return queryset.order_by("submitted_at", "id")
+    if status == "all":
+        # Pending ones first (oldest first), then the rest, newest first.
+        waiting_first = Case(When(status=Prescription.Status.PENDING, then=Value(0)), default=Value(1))
+        waiting_since = Case(When(status=Prescription.Status.PENDING, then=F("submitted_at")), default=None)
+        return queryset.alias(waiting_first=waiting_first, waiting_since=waiting_since).order_by(
+            "waiting_first", F("waiting_since").asc(nulls_last=True), "-submitted_at", "-id"
+        )
+    return queryset.order_by("-submitted_at", "-id")
+
+
+def prescription_for_review(*, public_id: uuid.UUID) -> Prescription:
+    return (
+        Prescription.objects.select_related("user", "decided_by")
+        .prefetch_related(
+            "products__drug_information",
+            Prefetch("items", PrescriptionItem.objects.select_related("product")),
+            Prefetch("events", PrescriptionEvent.objects.select_related("actor")),
+            Prefetch("dispenses", Dispense.objects.select_related("order_line__order")),
+        )
+        .get(public_id=public_id)
+    )
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    """Everything the pharmacist needs beside the file to decide."""
+
+    earlier: list[Prescription]
+    waiting_lines: list
+    conflicts: list[Conflict]
+    policies: dict[int, DispensingPolicy]
+    acknowledgements: dict[int, RiskAcknowledgement]
+    orders_count: int
+
+
+def review_context(*, prescription: Prescription, recent_days: int = 90) -> ReviewContext:
+    Line = get_model("basket", "Line")
+    OrderLine = get_model("order", "Line")
+    user = prescription.user
+    product_ids = [p.pk for p in prescription.products.all()]
+    waiting_lines = list(
+        Line.objects.filter(basket__owner=user, basket__status="Open").select_related("product").order_by("pk")
+    )
+    since = timezone.now() - datetime.timedelta(days=recent_days)
+    recent_product_ids = set(
+        OrderLine.objects.filter(order__user=user, order__date_placed__gte=since).values_list("product_id", flat=True)
+    )
+    considered = set(product_ids) | {line.product_id for line in waiting_lines} | recent_product_ids
+    return ReviewContext(
+        earlier=list(
+            Prescription.objects.filter(user=user)
+            .exclude(pk=prescription.pk)
+            .prefetch_related("products")
+            .order_by("-submitted_at")[:20]
+        ),
+        waiting_lines=[line for line in waiting_lines if line.product_id in product_ids],
+        conflicts=interaction_conflicts(considered),
+        policies=policies_for(product_ids),
+        acknowledgements={
+            a.product_id: a for a in RiskAcknowledgement.objects.filter(user=user, product_id__in=product_ids)
+        },
+        orders_count=get_model("order", "Order").objects.filter(user=user).count(),
+    )
+
+
+def next_pending_after(prescription: Prescription) -> Prescription | None:
+    """The next prescription waiting in the queue, so review can go straight on."""
+    return (
+        Prescription.objects.filter(status=Prescription.Status.PENDING)
+        .exclude(pk=prescription.pk)
+        .order_by("submitted_at", "id")
+        .first()
+    )

@@ -38,7 +38,7 @@ class DrugInformationForm(forms.ModelForm):
             "reviewed_by",
         ]
         widgets = {
-            "last_reviewed_on": forms.DateInput(attrs={"type": "date"}),
+            "last_reviewed_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
         help_texts = {
             "how_it_works": _('Blank lines separate paragraphs; start a line with "- " for a bullet.'),

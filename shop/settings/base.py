@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "oscar.apps.voucher.apps.VoucherConfig",
     "oscar.apps.wishlists.apps.WishlistsConfig",
     "dashboard.apps.DashboardConfig",
+    "prescriptions.dashboard.apps.PharmacyDashboardConfig",
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
     "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
@@ -124,6 +125,7 @@ TEMPLATES = [
                 "oscar.apps.checkout.context_processors.checkout",
                 "oscar.apps.communication.notifications.context_processors.notifications",
                 "oscar.core.context_processors.metadata",
+                "prescriptions.context_processors.pharmacy",
             ],
         },
     },
@@ -220,6 +222,18 @@ OSCAR_DASHBOARD_NAVIGATION = copy.deepcopy(OSCAR_DASHBOARD_NAVIGATION)  # noqa: 
 for _entry in OSCAR_DASHBOARD_NAVIGATION:
     if any(c["url_name"] == "dashboard:catalogue-product-list" for c in _entry.get("children", [])):
         _entry["children"].append({"label": _("Drug information"), "url_name": "dashboard:catalogue-drug-list"})
+# The pharmacist's section; the queue's entry shows how many prescriptions wait.
+OSCAR_DASHBOARD_NAVIGATION.insert(
+    1,
+    {
+        "label": _("Pharmacy"),
+        "icon": "fas fa-prescription",
+        "children": [
+            {"label": _("Prescription queue"), "url_name": "dashboard:pharmacy-queue"},
+            {"label": _("Dispensing rules"), "url_name": "dashboard:pharmacy-policy-list"},
+        ],
+    },
+)
 
 OSCAR_INITIAL_ORDER_STATUS = "Pending"
 OSCAR_INITIAL_LINE_STATUS = "Pending"

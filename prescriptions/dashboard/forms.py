@@ -1,0 +1,201 @@
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from prescriptions.models import DEFAULT_POLICY, DispensingPolicy, Prescription
+from prescriptions.selectors import QUEUE_FILTERS
+
+QUEUE_LABELS = {
+    "pending": _("Waiting for review"),
+    "all": _("All"),
+    "approved": _("Approved"),
+    "expired": _("Expired"),
+    "resubmit": _("Clearer copy requested"),
+    "rejected": _("Rejected"),
+    "revoked": _("Revoked"),
+}
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Show"), choices=[(s, QUEUE_LABELS[s]) for s in QUEUE_FILTERS], required=False)
+    q = forms.CharField(label=_("Customer email, patient name or reference"), required=False, max_length=100)
+
+    def values(self) -> tuple[str, str]:
+        if not self.is_valid():
+            return "pending", ""
+        return self.cleaned_data["status"] or "pending", self.cleaned_data["q"]
+
+
+# The pharmacist's checklist, in the order it is done. Answers are stored in
+# the audit trail with every decision.
+CHECKLIST = [
+    ("prescriber_verified", _("Prescriber's name, qualification and PMDC registration number are present and valid")),
+    ("patient_matches", _("Patient's name matches the customer and the details given")),
+    ("date_within_window", _("Date of issue is within the dispensing window for this medicine")),
+    ("drug_details_ok", _("Generic name, strength, dose, frequency and quantity are clear")),
+    ("signature_present", _("Prescriber's signature (and stamp) is present")),
+]
+PREGNANCY_CHECKLIST = [
+    ("contraception_confirmed", _("Patient who can become pregnant: effective contraception confirmed")),
+    ("monitoring_ok", _("Liver function and fasting lipid tests are recent and acceptable")),
+    ("no_interacting_medicines", _("No tetracycline or vitamin A in this order or the customer's history")),
+]
+
+COMMON_REASONS = [
+    ("", _("Choose a reason, or write one below")),
+    ("unsigned", _("The prescription is not signed by the doctor.")),
+    ("registration", _("The doctor's PMDC registration number is missing or could not be verified.")),
+    ("too_old", _("The prescription is older than the time allowed for this medicine.")),
+    ("patient", _("The patient's name does not match your account or the details you gave.")),
+    ("details", _("The medicine, strength or quantity is missing or unclear.")),
+    ("interaction", _("This medicine cannot be supplied together with another medicine on your order or record.")),
+    ("unreadable", _("Part of the prescription cannot be read. Please upload a clearer photo or scan of all of it.")),
+]
+REASON_TEXT = {code: text for code, text in COMMON_REASONS if code}
+
+
+class DecisionForm(forms.Form):
+    """Checklist, then approve (with what it covers) or refuse (with a reason)."""
+
+    APPROVE, REJECT, RESUBMIT = "approve", "reject", "resubmit"
+
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    days_supply = forms.IntegerField(label=_("Days' supply approved"), required=False, min_value=1, max_value=365)
+    patient_can_become_pregnant = forms.TypedChoiceField(
+        label=_("Can the patient become pregnant?"),
+        choices=[("", _("Not recorded")), ("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: {"yes": True, "no": False}.get(value),
+        empty_value=None,
+        required=False,
+    )
+    pregnancy_test_on = forms.DateField(
+        label=_("Date of the negative pregnancy test"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    reason_choice = forms.ChoiceField(label=_("Reason"), choices=COMMON_REASONS, required=False)
+    reason_text = forms.CharField(
+        label=_("Reason in your own words (the customer sees it)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, prescription: Prescription, policies: dict[int, DispensingPolicy], action=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prescription = prescription
+        self.action = action
+        self.products = list(prescription.products.all())
+        self.pregnancy_rules = any(
+            policies.get(p.pk, DEFAULT_POLICY).pregnancy_test_required
+            or policies.get(p.pk, DEFAULT_POLICY).risk_acknowledgement_required
+            for p in self.products
+        )
+        checklist = CHECKLIST + (PREGNANCY_CHECKLIST if self.pregnancy_rules else [])
+        for name, label in checklist:
+            self.fields[f"check_{name}"] = forms.BooleanField(label=label, required=False)
+        for product in self.products:
+            self.fields[f"quantity_{product.pk}"] = forms.IntegerField(
+                label=_("Packs of %(title)s") % {"title": product.get_title()},
+                min_value=0,
+                max_value=50,
+                initial=1,
+                required=False,
+            )
+        # Default: the longest the rules allow, counted from the date of issue,
+        # using the stricter window until the pharmacist records otherwise.
+        windows = [
+            policies.get(p.pk, DEFAULT_POLICY).validity_window_days(can_become_pregnant=None) for p in self.products
+        ]
+        default_until = prescription.issued_on + datetime.timedelta(days=min(windows or [30]))
+        self.fields["valid_until"].initial = max(default_until, timezone.localdate())
+        supply_caps = [policies[p.pk].max_supply_days for p in self.products if p.pk in policies]
+        self.fields["days_supply"].initial = min([c for c in supply_caps if c] or [30])
+        for field in self.fields.values():
+            css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    @property
+    def checklist_fields(self):
+        return [self[name] for name in self.fields if name.startswith("check_")]
+
+    @property
+    def quantity_fields(self):
+        return [self[f"quantity_{p.pk}"] for p in self.products]
+
+    def checklist(self) -> dict[str, bool]:
+        return {
+            name[len("check_") :]: bool(self.cleaned_data.get(name))
+            for name in self.fields
+            if name.startswith("check_")
+        }
+
+    def quantities(self) -> dict:
+        return {p: self.cleaned_data.get(f"quantity_{p.pk}") or 0 for p in self.products}
+
+    def reason(self) -> str:
+        written = (self.cleaned_data.get("reason_text") or "").strip()
+        chosen = REASON_TEXT.get(self.cleaned_data.get("reason_choice") or "", "")
+        return " ".join(part for part in (str(chosen), written) if part)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.action == self.APPROVE:
+            unticked = [field.label for field in self.checklist_fields if not cleaned.get(field.name)]
+            can_become_pregnant = cleaned.get("patient_can_become_pregnant")
+            if self.pregnancy_rules and can_become_pregnant is False:
+                # Contraception does not apply to a patient who cannot become pregnant.
+                unticked = [
+                    label for label in unticked if label != dict(PREGNANCY_CHECKLIST)["contraception_confirmed"]
+                ]
+            if unticked:
+                raise forms.ValidationError(
+                    _("Tick every item of the checklist before approving. Not ticked: %(items)s")
+                    % {"items": "; ".join(str(label) for label in unticked)}
+                )
+            if not cleaned.get("valid_until"):
+                self.add_error("valid_until", _("Enter the date the approval is valid until."))
+        elif self.action in (self.REJECT, self.RESUBMIT) and not self.reason():
+            raise forms.ValidationError(_("Choose or write a reason; the customer will see it."))
+        return cleaned
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the approval withdrawn? (the customer sees it)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+class DispensingPolicyForm(forms.ModelForm):
+    class Meta:
+        model = DispensingPolicy
+        fields = [
+            "validity_days",
+            "validity_days_if_can_become_pregnant",
+            "max_supply_days",
+            "refills_allowed",
+            "pregnancy_test_required",
+            "risk_acknowledgement_required",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-control")
+
+    def clean(self):
+        cleaned = super().clean()
+        pregnant_days = cleaned.get("validity_days_if_can_become_pregnant")
+        if pregnant_days and cleaned.get("validity_days") and pregnant_days > cleaned["validity_days"]:
+            self.add_error(
+                "validity_days_if_can_become_pregnant",
+                _("This should not be longer than the general validity."),
+            )
+        return cleaned

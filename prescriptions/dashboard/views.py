@@ -1,0 +1,189 @@
+"""The pharmacist's workspace in Oscar's dashboard: queue, review, decisions, dispensing rules."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views import View, generic
+from django.views.decorators.cache import never_cache
+from oscar.core.loading import get_model
+
+from prescriptions import selectors, services
+from prescriptions.dashboard.forms import DecisionForm, DispensingPolicyForm, QueueFilterForm, RevokeForm
+from prescriptions.models import DEFAULT_POLICY, DispensingPolicy, Prescription
+from prescriptions.previews import first_page_png
+
+Product = get_model("catalogue", "Product")
+
+
+class QueueView(generic.ListView):
+    template_name = "prescriptions/dashboard/queue.html"
+    context_object_name = "prescriptions"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filter_form = QueueFilterForm(self.request.GET or None)
+        self.status, self.query = self.filter_form.values()
+        return selectors.review_queue(status=self.status, query=self.query)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(filter_form=self.filter_form, status=self.status, query=self.query)
+        return ctx
+
+
+@method_decorator(never_cache, name="dispatch")
+class ReviewView(generic.TemplateView):
+    template_name = "prescriptions/dashboard/review.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.prescription = selectors.prescription_for_review(public_id=kwargs["public_id"])
+        except Prescription.DoesNotExist:
+            raise Http404 from None
+        self.review = selectors.review_context(prescription=self.prescription)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        prescription = self.prescription
+        ctx.update(
+            prescription=prescription,
+            review=self.review,
+            own_prescription=prescription.user_id == self.request.user.pk,
+            decision_form=kwargs.get("decision_form")
+            or DecisionForm(prescription=prescription, policies=self.review.policies),
+            revoke_form=kwargs.get("revoke_form") or RevokeForm(),
+            policy_rows=[
+                (
+                    product,
+                    self.review.policies.get(product.pk, DEFAULT_POLICY),
+                    self.review.acknowledgements.get(product.pk),
+                )
+                for product in prescription.products.all()
+            ],
+        )
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        if action == "revoke":
+            return self.revoke()
+        form = DecisionForm(request.POST, prescription=self.prescription, policies=self.review.policies, action=action)
+        if action not in (DecisionForm.APPROVE, DecisionForm.REJECT, DecisionForm.RESUBMIT) or not form.is_valid():
+            return self.render_to_response(self.get_context_data(decision_form=form))
+        try:
+            if action == DecisionForm.APPROVE:
+                data = form.cleaned_data
+                services.prescription_approve(
+                    prescription=self.prescription,
+                    pharmacist=request.user,
+                    approval=services.Approval(
+                        quantities=form.quantities(),
+                        valid_until=data["valid_until"],
+                        days_supply=data["days_supply"],
+                        patient_can_become_pregnant=data["patient_can_become_pregnant"],
+                        pregnancy_test_on=data["pregnancy_test_on"],
+                    ),
+                    checklist=form.checklist(),
+                )
+                done = _("Approved %(ref)s.")
+            else:
+                refuse = (
+                    services.prescription_reject
+                    if action == DecisionForm.REJECT
+                    else services.prescription_request_resubmit
+                )
+                refuse(
+                    prescription=self.prescription,
+                    pharmacist=request.user,
+                    reason=form.reason(),
+                    checklist=form.checklist(),
+                )
+                done = (
+                    _("Rejected %(ref)s.")
+                    if action == DecisionForm.REJECT
+                    else _("Asked for a clearer copy of %(ref)s.")
+                )
+        except services.DecisionNotAllowed as refused:
+            for message in refused.messages:
+                form.add_error(None, message)
+            return self.render_to_response(self.get_context_data(decision_form=form))
+        messages.success(request, done % {"ref": self.prescription.reference})
+        return HttpResponseRedirect(self.next_url())
+
+    def revoke(self):
+        form = RevokeForm(self.request.POST)
+        if form.is_valid():
+            try:
+                services.prescription_revoke(
+                    prescription=self.prescription, pharmacist=self.request.user, reason=form.cleaned_data["reason"]
+                )
+            except services.DecisionNotAllowed as refused:
+                for message in refused.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(self.request, _("Revoked %(ref)s.") % {"ref": self.prescription.reference})
+                return HttpResponseRedirect(reverse("dashboard:pharmacy-review", args=[self.prescription.public_id]))
+        return self.render_to_response(self.get_context_data(revoke_form=form))
+
+    def next_url(self) -> str:
+        following = selectors.next_pending_after(self.prescription)
+        if following is not None:
+            return reverse("dashboard:pharmacy-review", args=[following.public_id])
+        return reverse("dashboard:pharmacy-queue")
+
+
+@method_decorator(never_cache, name="dispatch")
+class FilePreviewView(View):
+    """The first page of a PDF prescription as a picture, for the review page."""
+
+    def get(self, request, public_id):
+        prescription = get_object_or_404(Prescription, public_id=public_id, file_kind=Prescription.FileKind.PDF)
+        with prescription.file.open("rb") as f:
+            png = first_page_png(f.read())
+        services.prescription_log_file_view(prescription=prescription, viewer=request.user)
+        response = HttpResponse(png, content_type="image/png")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        return response
+
+
+class PolicyListView(generic.ListView):
+    template_name = "prescriptions/dashboard/policy_list.html"
+    context_object_name = "products"
+
+    def get_queryset(self):
+        return Product.objects.filter(requires_prescription=True).select_related("dispensing_policy").order_by("title")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["default_policy"] = DEFAULT_POLICY
+        return ctx
+
+
+class PolicyUpdateView(generic.UpdateView):
+    template_name = "prescriptions/dashboard/policy_form.html"
+    form_class = DispensingPolicyForm
+    context_object_name = "policy"
+
+    def get_object(self, queryset=None):
+        self.product = get_object_or_404(Product, pk=self.kwargs["product_pk"], requires_prescription=True)
+        try:
+            return self.product.dispensing_policy
+        except DispensingPolicy.DoesNotExist:
+            return DispensingPolicy(product=self.product, validity_days=DEFAULT_POLICY.validity_days)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["product"] = self.product
+        return ctx
+
+    def form_valid(self, form):
+        form.instance.product = self.product
+        form.save()
+        messages.success(self.request, _("Saved the dispensing rules for %(title)s.") % {"title": self.product.title})
+        return HttpResponseRedirect(reverse("dashboard:pharmacy-policy-list"))
