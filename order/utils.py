@@ -1,19 +1,37 @@
 from django.db import transaction
 from oscar.apps.order import utils
 from oscar.apps.order.exceptions import UnableToPlaceOrder
+from oscar.core.loading import get_model
 
 from prescriptions.services import PrescriptionRequired, prescriptions_dispense, prescriptions_reserve_for_basket
 
+Basket = get_model("basket", "Basket")
+Order = get_model("order", "Order")
 OrderNumberGenerator = utils.OrderNumberGenerator
+
+
+class OrderAlreadyPlaced(UnableToPlaceOrder):
+    """This basket has already become an order: a double submit or a retry."""
+
+    def __init__(self, order):
+        self.order = order
+        super().__init__(f"Order {order.number} was already placed for this basket.")
 
 
 class OrderCreator(utils.OrderCreator):
     def place_order(self, basket, total, shipping_method, shipping_charge, user=None, **kwargs):
-        # The last word on prescriptions, whatever path led here (checkout
-        # views, a payment provider's callback, a script): in one transaction,
-        # lock the prescriptions that cover the basket, check them again,
-        # write the order, and consume them. Any refusal rolls it all back.
+        # The last word, whatever path led here (checkout views, a payment
+        # provider's callback, a script). In one transaction:
+        # - lock the basket, so two submissions of it run one after the other,
+        #   and the second finds the first's order instead of making another;
+        # - lock the prescriptions that cover it and check them again;
+        # - write the order, and consume the prescriptions.
+        # Any refusal rolls it all back.
         with transaction.atomic():
+            Basket.objects.select_for_update().filter(pk=basket.pk).exists()
+            existing = Order.objects.filter(basket_id=basket.pk).first()
+            if existing is not None:
+                raise OrderAlreadyPlaced(existing)
             try:
                 reservation = prescriptions_reserve_for_basket(user=user, basket=basket)
             except PrescriptionRequired as refused:
