@@ -10,6 +10,7 @@ import copy
 from pathlib import Path
 
 import environ
+from csp import constants as csp_constants
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403  (Oscar's settings are the baseline)
@@ -105,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "shop.ratelimit.RateLimitMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
@@ -149,6 +152,34 @@ LOGIN_REDIRECT_URL = "customer:summary"
 # --- Cache and sessions -----------------------------------------------------
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shop")}
+
+# --- Security ---------------------------------------------------------------
+
+# How many proxies of ours (load balancer, CDN) sit in front of the app and
+# append to X-Forwarded-For. 0: trust only the TCP peer (REMOTE_ADDR).
+SHOP_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Enforced Content-Security-Policy on every page. Scripts run only from the
+# shop's own files, plus the one inline start-up script per page, which
+# carries the request's nonce (templates/oscar/base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF, csp_constants.NONCE],
+        # Oscar's templates and its dashboard editor set style attributes.
+        "style-src": [csp_constants.SELF, csp_constants.UNSAFE_INLINE],
+        "img-src": [csp_constants.SELF, "data:"],
+        "font-src": [csp_constants.SELF],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # --- Locale: Pakistan -------------------------------------------------------
 

@@ -1,0 +1,85 @@
+"""Rate limits on the forms attackers hammer: login, registration, password reset.
+
+Counters live in the shared cache (Redis in production), so every app server
+sees the same count. Clients are told apart by their IP address as the shop's
+own proxies saw it: a client can put anything in X-Forwarded-For, but it cannot
+change what our load balancer appends, which is the entry counted from the
+right (settings.SHOP_TRUSTED_PROXY_COUNT).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
+from django_ratelimit.core import is_ratelimited
+from oscar.apps.customer.utils import normalise_email
+
+
+def client_ip(group, request) -> str:
+    proxies = settings.SHOP_TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def posted_email(field: str) -> Callable:
+    def key(group, request) -> str:
+        return normalise_email(request.POST.get(field, "")).lower() or client_ip(group, request)
+
+    return key
+
+
+@dataclass(frozen=True)
+class Limit:
+    url_name: str
+    group: str
+    rate: str
+    key: Callable = client_ip
+    # Only POSTs carrying this field count (Oscar's login page holds two forms).
+    submit_field: str | None = None
+
+
+LIMITS = [
+    Limit("customer:login", "login-ip", "20/10m", submit_field="login_submit"),
+    Limit("customer:login", "login-account", "10/10m", key=posted_email("login-username"), submit_field="login_submit"),
+    Limit("customer:login", "register-ip", "10/h", submit_field="registration_submit"),
+    Limit("customer:register", "register-ip", "10/h"),
+    Limit("dashboard:login", "login-ip", "20/10m"),
+    Limit("dashboard:login", "login-account", "10/10m", key=posted_email("username")),
+    Limit("password-reset", "password-reset-ip", "5/h"),
+    Limit("password-reset", "password-reset-account", "3/h", key=posted_email("email")),
+]
+
+
+class RateLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and self.limited(request):
+            return render(request, "429.html", status=429)
+        return self.get_response(request)
+
+    @staticmethod
+    def limited(request) -> bool:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        limited = False
+        for limit in LIMITS:
+            if limit.url_name != match.view_name:
+                continue
+            if limit.submit_field and limit.submit_field not in request.POST:
+                continue
+            # Every applicable counter is incremented, even once one is over.
+            limited |= is_ratelimited(
+                request, group=limit.group, key=limit.key, rate=limit.rate, method="POST", increment=True
+            )
+        return limited

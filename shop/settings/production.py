@@ -1,0 +1,119 @@
+"""Production: PostgreSQL, Redis, private object storage, HTTPS only.
+
+Every app server is interchangeable and keeps nothing on its own disk:
+sessions and rate-limit counters are in Redis, data in PostgreSQL, product
+pictures and prescriptions in object storage, static files are built into the
+release (collectstatic) and served by whitenoise. Secrets come only from the
+environment: the app refuses to start without them.
+"""
+
+from .base import *  # noqa: F403
+from .base import CONTENT_SECURITY_POLICY, STORAGES, env
+
+DEBUG = False
+SECRET_KEY = env("SECRET_KEY")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{host}" for host in ALLOWED_HOSTS])
+OSCAR_URL_SCHEMA = "https"
+
+# --- Database: PostgreSQL through psycopg 3 -----------------------------------
+
+DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES["default"].update(CONN_MAX_AGE=env.int("DB_CONN_MAX_AGE", default=60), CONN_HEALTH_CHECKS=True)
+
+# --- Cache and sessions: Redis --------------------------------------------------
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": env("REDIS_URL"),
+        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        "KEY_PREFIX": "shop",
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+
+# --- HTTPS and cookies ----------------------------------------------------------
+
+# The load balancer terminates TLS and says so in this header.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+OSCAR_BASKET_COOKIE_SECURE = True
+OSCAR_RECENTLY_VIEWED_COOKIE_SECURE = True
+SHOP_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+
+# --- Files --------------------------------------------------------------------------
+
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+
+def _s3(bucket: str, **options) -> dict:
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "access_key": env("S3_ACCESS_KEY_ID"),
+            "secret_key": env("S3_SECRET_ACCESS_KEY"),
+            "endpoint_url": env("S3_ENDPOINT_URL", default=None),
+            "region_name": env("S3_REGION", default=None),
+            "file_overwrite": False,
+            **options,
+        },
+    }
+
+
+if env("S3_BUCKET_MEDIA", default=""):
+    # Product pictures: public and cacheable.
+    STORAGES["default"] = _s3(env("S3_BUCKET_MEDIA"), default_acl="public-read", querystring_auth=False)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = [
+        *CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"],
+        env("MEDIA_HOST", default="https://*.amazonaws.com"),
+    ]
+if env("S3_BUCKET_PRESCRIPTIONS", default=""):
+    # Prescriptions: a private bucket, no public ACL, links that expire in a
+    # minute, encrypted at rest, nothing ever overwritten. The app streams
+    # files to permitted users itself (prescriptions.views.PrescriptionFileView).
+    STORAGES["prescriptions"] = _s3(
+        env("S3_BUCKET_PRESCRIPTIONS"),
+        default_acl="private",
+        querystring_auth=True,
+        querystring_expire=60,
+        object_parameters={"ServerSideEncryption": "AES256"},
+    )
+
+# --- Email: SMTP ------------------------------------------------------------------
+
+# e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.com:587
+_email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10
+
+# --- Logs: JSON lines on stdout, no health data -------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "shop.logging.JSONFormatter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["stdout"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "oscar.alerts": {"level": "WARNING"},
+        # Django's request log line includes the query string; ours do not.
+        "django.server": {"level": "WARNING"},
+    },
+}

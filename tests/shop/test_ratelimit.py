@@ -1,0 +1,122 @@
+"""Login, registration and password reset are rate limited, and a spoofed X-Forwarded-For does not help."""
+
+import pytest
+from django.core.cache import caches
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def login_attempt(client, email="victim@example.com", ip="203.0.113.7", **headers):
+    return client.post(
+        "/accounts/login/",
+        {"login-username": email, "login-password": "wrong-password", "login_submit": "Log In"},
+        REMOTE_ADDR=ip,
+        **headers,
+    )
+
+
+def test_login_attempts_from_one_address_are_limited(client):
+    for i in range(20):
+        assert login_attempt(client, email=f"user{i}@example.com").status_code == 200
+
+    response = login_attempt(client, email="another@example.com")
+
+    assert response.status_code == 429
+    assert b"Too many attempts" in response.content
+
+
+def test_login_attempts_against_one_account_are_limited_from_any_address(client):
+    UserFactory(email="victim@example.com")
+    for i in range(10):
+        assert login_attempt(client, ip=f"198.51.100.{i}").status_code == 200
+
+    assert login_attempt(client, ip="198.51.100.99").status_code == 429
+
+
+def test_a_spoofed_forwarded_for_header_does_not_reset_the_count(client, settings):
+    settings.SHOP_TRUSTED_PROXY_COUNT = 0
+    for i in range(20):
+        login_attempt(client, email=f"user{i}@example.com", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
+
+    assert login_attempt(client, email="x@example.com", HTTP_X_FORWARDED_FOR="10.9.9.9").status_code == 429
+
+
+def test_behind_a_proxy_only_the_address_the_proxy_appended_counts(client, settings):
+    settings.SHOP_TRUSTED_PROXY_COUNT = 1
+    # The client forges the left part; our load balancer appends the real address.
+    for i in range(20):
+        login_attempt(
+            client, email=f"user{i}@example.com", ip="10.0.0.1", HTTP_X_FORWARDED_FOR=f"1.2.3.{i}, 203.0.113.7"
+        )
+
+    forged = login_attempt(client, email="x@example.com", ip="10.0.0.1", HTTP_X_FORWARDED_FOR="9.9.9.9, 203.0.113.7")
+    other_customer = login_attempt(client, email="y@example.com", ip="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.4")
+
+    assert forged.status_code == 429
+    assert other_customer.status_code == 200
+
+
+def test_registration_is_limited(client):
+    for i in range(10):
+        client.post(
+            "/accounts/login/",
+            {
+                "registration-email": f"new{i}@example.com",
+                "registration-password1": "a-long-pass-phrase-7",
+                "registration-password2": "a-long-pass-phrase-7",
+                "registration_submit": "Register",
+            },
+            REMOTE_ADDR="203.0.113.8",
+        )
+        client.logout()
+
+    response = client.post(
+        "/accounts/login/",
+        {
+            "registration-email": "one-more@example.com",
+            "registration-password1": "a-long-pass-phrase-7",
+            "registration-password2": "a-long-pass-phrase-7",
+            "registration_submit": "Register",
+        },
+        REMOTE_ADDR="203.0.113.8",
+    )
+
+    assert response.status_code == 429
+
+
+def test_password_reset_is_limited_per_account(client, mailoutbox):
+    UserFactory(email="victim@example.com")
+    for i in range(3):
+        assert (
+            client.post("/password-reset/", {"email": "victim@example.com"}, REMOTE_ADDR=f"198.51.100.{i}").status_code
+            == 302
+        )
+
+    response = client.post("/password-reset/", {"email": "victim@example.com"}, REMOTE_ADDR="198.51.100.50")
+
+    assert response.status_code == 429
+    assert len(mailoutbox) == 3
+
+
+def test_reading_the_login_page_is_never_limited(client):
+    for i in range(25):
+        login_attempt(client, email=f"user{i}@example.com")
+
+    assert client.get("/accounts/login/", REMOTE_ADDR="203.0.113.7").status_code == 200
+
+
+def test_counters_are_shared_between_app_servers():
+    """Two app servers are two processes; the shared cache is what they have in common."""
+    cache = caches["default"]
+    if cache.__class__.__module__.startswith("django.core.cache.backends.locmem"):
+        pytest.skip("local-memory cache is per process; CI's second pass runs this against Redis (TEST_CACHE_URL)")
+    from django.core.cache import CacheHandler
+
+    server_a, server_b = CacheHandler()["default"], CacheHandler()["default"]
+    server_a.set("shared-counter", 0)
+    server_a.incr("shared-counter")
+    server_b.incr("shared-counter")
+
+    assert server_a.get("shared-counter") == 2

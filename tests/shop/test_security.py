@@ -1,0 +1,130 @@
+"""Headers every page carries, and the production profile's own checks."""
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.factories import ProductFactory, RxProductFactory, submit_prescription
+
+ROOT = Path(settings.BASE_DIR)
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "shop.settings.production",
+    "SECRET_KEY": "k" * 20 + "-Zq8#v2%LmP0wT7yR4nB6cX1sD9fG3hJ5kA",
+    "ALLOWED_HOSTS": "jild.example.pk",
+    "DATABASE_URL": "postgres://shop:secret@db.internal:5432/shop",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+    "S3_BUCKET_MEDIA": "jild-media",
+    "S3_BUCKET_PRESCRIPTIONS": "jild-prescriptions",
+    "S3_ACCESS_KEY_ID": "AKIAEXAMPLE",
+    "S3_SECRET_ACCESS_KEY": "example-secret",
+    "EMAIL_URL": "smtp+tls://shop:password@smtp.example.com:587",
+}
+
+
+def manage(*args, env):
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "CACHE_URL"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/catalogue/", "/basket/", "/accounts/login/"])
+def test_every_page_has_an_enforced_content_security_policy_with_a_nonce(django_app, path):
+    ProductFactory()
+
+    response = django_app.get(path)
+
+    policy = response.headers["Content-Security-Policy"]
+    assert "Content-Security-Policy-Report-Only" not in response.headers
+    assert "default-src 'self'" in policy
+    assert "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    nonce = re.search(r"script-src 'self' 'nonce-([^']+)'", policy).group(1)
+    inline = response.html.select("script:not([src])")
+    assert inline and all(script.get("nonce") == nonce for script in inline)
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+
+
+@pytest.mark.django_db
+def test_no_page_uses_inline_event_handlers(django_app, customer):
+    product = RxProductFactory()
+    pages = ["/", "/catalogue/", product.get_absolute_url(), "/basket/", "/accounts/login/"]
+    for path in pages:
+        html = django_app.get(path, user=customer).text
+        assert not re.search(r"\son[a-z]+=\"", html), path
+
+
+@pytest.mark.django_db
+def test_the_prescription_file_keeps_its_own_sandbox_policy(django_app, customer):
+    prescription = submit_prescription(customer, [RxProductFactory()])
+
+    response = django_app.get(f"/accounts/prescriptions/{prescription.public_id}/file/", user=customer)
+
+    assert response.headers["Content-Security-Policy"].startswith("sandbox")
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
+def test_production_refuses_to_start_without_its_secrets(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_stores_prescriptions_privately_in_object_storage():
+    script = (
+        "from django.conf import settings;import json;"
+        "print(json.dumps({k: settings.STORAGES[k] for k in ('default', 'prescriptions')}, default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django;django.setup();{script}"],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k != "CACHE_URL"}, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+    )
+    storages = json.loads(result.stdout)
+
+    rx = storages["prescriptions"]["OPTIONS"]
+    assert storages["prescriptions"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert (rx["default_acl"], rx["querystring_auth"], rx["file_overwrite"]) == ("private", True, False)
+    assert rx["querystring_expire"] <= 300
+    assert storages["default"]["OPTIONS"]["bucket_name"] != rx["bucket_name"]
+
+
+def test_json_logs_carry_the_path_but_not_the_query_string(rf):
+    from shop.logging import JSONFormatter
+
+    request = rf.get("/search/?q=isotretinoin+pregnant")
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Not Found: %s", (request.path,), None)
+    record.request = request
+    record.status_code = 404
+
+    entry = json.loads(JSONFormatter().format(record))
+
+    assert entry == {
+        "time": entry["time"],
+        "level": "WARNING",
+        "logger": "django.request",
+        "message": "Not Found: /search/",
+        "method": "GET",
+        "path": "/search/",
+        "status": 404,
+    }
+    assert "isotretinoin" not in json.dumps(entry)
