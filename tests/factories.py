@@ -121,6 +121,20 @@ class ProductFactory(factory.django.DjangoModelFactory):
         for category in extracted or ():
             obj.categories.add(category)
 
+    @factory.post_generation
+    def image(obj, create, extracted, **kwargs):
+        """``image=True`` gives the product a picture of its own (for pages that show one)."""
+        if create and extracted:
+            from django.core.files.base import ContentFile
+
+            from demo.images import draw_product_image
+
+            picture = draw_product_image(
+                shape="box", colour=(60, 120, 170), text=obj.title, rx=obj.requires_prescription
+            )
+            image = obj.images.model(product=obj, caption=obj.title, display_order=0)
+            image.original.save(f"{obj.upc.lower()}.png", ContentFile(picture), save=True)
+
 
 class RxProductFactory(ProductFactory):
     title = factory.Sequence(lambda n: f"Isotretinoin 20 mg capsules {n}")

@@ -116,7 +116,9 @@ class DecisionForm(forms.Form):
         supply_caps = [policies[p.pk].max_supply_days for p in self.products if p.pk in policies]
         self.fields["days_supply"].initial = min([c for c in supply_caps if c] or [30])
         for field in self.fields.values():
-            css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
+            # no-widget-init: plain controls, not Oscar's select2/date pickers,
+            # which do not fit a phone screen.
+            css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control no-widget-init"
             field.widget.attrs.setdefault("class", css)
 
     @property

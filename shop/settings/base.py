@@ -196,6 +196,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "shop" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Let Django serve MEDIA_ROOT itself (local demo and tests only).
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 
 # Prescriptions are health data: they live in their own storage, outside
 # MEDIA_ROOT and without a public URL, and are only ever streamed through a

@@ -9,3 +9,5 @@ SECRET_KEY = env("SECRET_KEY", default="local-development-only-not-a-secret")
 
 # Static files straight from the apps' folders; no collectstatic needed locally.
 WHITENOISE_USE_FINDERS = True
+
+SERVE_MEDIA = True

@@ -34,3 +34,6 @@ STORAGES = {
 # run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# The browser tests load product pictures.
+SERVE_MEDIA = True
