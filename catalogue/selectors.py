@@ -7,6 +7,7 @@ fixed number of queries however many products it shows.
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from oscar.core.loading import get_model
 
@@ -46,11 +47,18 @@ def products_for_listing(*, category: Category | None = None, sort: str = DEFAUL
 
 
 def products_for_detail() -> QuerySet:
-    """Products with what their page shows: drug information, questions, categories."""
+    """Products with what their page shows: drug information, questions, categories, options."""
+    Option = get_model("catalogue", "Option")
     return (
         with_tile_data(Product.objects.all())
         .select_related("parent")
         .prefetch_related("drug_information__questions", "categories")
+        # Oscar's add-to-basket form asks whether the product has options;
+        # answered here rather than with a query of its own.
+        .annotate(
+            has_product_class_options=Exists(Option.objects.filter(productclass=OuterRef("product_class"))),
+            has_product_options=Exists(Option.objects.filter(product=OuterRef("pk"))),
+        )
     )
 
 
@@ -61,6 +69,15 @@ def featured_products(*, limit: int = 8) -> list[Product]:
     return list(with_tile_data(products.order_by("-date_created", "-id"))[:limit])
 
 
+NAVIGATION_CACHE_KEY = "catalogue:navigation-categories"
+
+
 def category_tree() -> list[Category]:
-    """Public top-level categories for the navigation, in tree order."""
-    return list(Category.get_root_nodes().filter(is_public=True))
+    """Public top-level categories for the navigation, in tree order.
+
+    Every page shows them and they rarely change, so they are cached until a
+    category is saved or deleted (catalogue/receivers.py).
+    """
+    return cache.get_or_set(
+        NAVIGATION_CACHE_KEY, lambda: list(Category.get_root_nodes().filter(is_public=True)), timeout=60 * 60
+    )

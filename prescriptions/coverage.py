@@ -152,15 +152,15 @@ def allocate(
 
     ``items`` are the customer's approved prescription items for the lines'
     products; ``other_prescriptions`` their pending, rejected or revoked
-    prescriptions for them, used only to explain a refusal. Among several
-    items that qualify, the one that runs out soonest is used first.
+    prescriptions for them, used only to explain a refusal (so it may be
+    lazy, and is only read when a line is not covered). Among several items
+    that qualify, the one that runs out soonest is used first.
     """
     coverage = Coverage()
     remaining = {item.pk: item.quantity_remaining for item in items}
     by_product: dict[int, list[PrescriptionItem]] = {}
     for item in sorted(items, key=lambda i: (i.prescription.valid_until or datetime.date.max, i.pk)):
         by_product.setdefault(item.product_id, []).append(item)
-    others = list(other_prescriptions)
 
     for line in lines:
         policy = policies.get(line.product_id, DEFAULT_POLICY)
@@ -185,7 +185,7 @@ def allocate(
                 break
             first_problem = first_problem or (*problem, item.prescription)
         else:
-            coverage.shortfalls.append(_explain(line, first_problem, others))
+            coverage.shortfalls.append(_explain(line, first_problem, other_prescriptions))
     return coverage
 
 

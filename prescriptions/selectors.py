@@ -6,8 +6,9 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from oscar.core.loading import get_model
 
 from prescriptions.coverage import Allocation, Conflict, Coverage, Reason, RxLine, Shortfall, allocate
@@ -88,7 +89,14 @@ def acknowledged_product_ids(*, user, product_ids) -> set[int]:
     )
 
 
-def coverage_for_lines(*, user, lines: list[RxLine], today: datetime.date | None = None, lock=False) -> Coverage:
+def coverage_for_lines(
+    *,
+    user,
+    lines: list[RxLine],
+    today: datetime.date | None = None,
+    lock: bool = False,
+    policies: dict[int, DispensingPolicy] | None = None,
+) -> Coverage:
     if not lines:
         return Coverage()
     if not (user and user.is_authenticated):
@@ -102,24 +110,27 @@ def coverage_for_lines(*, user, lines: list[RxLine], today: datetime.date | None
     return allocate(
         lines,
         items=approved_items_for(user=user, product_ids=product_ids, lock=lock),
-        other_prescriptions=other_prescriptions_for(user=user, product_ids=product_ids),
-        policies=policies_for(product_ids),
+        # Only read to explain a refusal, so only queried when there is one.
+        other_prescriptions=SimpleLazyObject(lambda: other_prescriptions_for(user=user, product_ids=product_ids)),
+        policies=policies if policies is not None else policies_for(product_ids),
         acknowledged_product_ids=acknowledged_product_ids(user=user, product_ids=product_ids),
         today=today or timezone.localdate(),
     )
 
 
-def interaction_conflicts(product_ids) -> list[Conflict]:
-    """Pairs among these products that must not be taken together (isotretinoin and doxycycline...)."""
-    products = list(
-        Product.objects.filter(pk__in=set(product_ids), drug_information__isnull=False)
-        .exclude(drug_information__drug_class="")
-        .select_related("drug_information")
-        .order_by("pk")
+def interaction_conflicts_for_ids(product_ids) -> list[Conflict]:
+    return interaction_conflicts(
+        Product.objects.filter(pk__in=set(product_ids)).select_related("drug_information").order_by("pk")
     )
+
+
+def interaction_conflicts(products) -> list[Conflict]:
+    """Pairs among these products (drug information loaded) that must not be taken together."""
     by_class: dict[str, list] = {}
-    for product in products:
-        by_class.setdefault(product.drug_information.drug_class, []).append(product)
+    for product in {p.pk: p for p in products}.values():
+        drug = product.drug_information
+        if drug is not None and drug.drug_class:
+            by_class.setdefault(drug.drug_class, []).append(product)
     if len(by_class) < 2:
         return []
     classes = set(by_class)
@@ -133,10 +144,16 @@ def interaction_conflicts(product_ids) -> list[Conflict]:
 
 
 def basket_coverage(*, user, basket, today: datetime.date | None = None, lock: bool = False) -> Coverage:
-    """Where the basket stands: each prescription-only line, and any medicines that clash."""
+    """Where the basket stands: each prescription-only line, and any medicines that clash.
+
+    The basket's lines arrive with their products' drug information and
+    dispensing policies loaded (basket.models.Basket.all_lines).
+    """
     lines = list(basket.all_lines())
-    coverage = coverage_for_lines(user=user, lines=rx_lines(lines), today=today, lock=lock)
-    coverage.conflicts = interaction_conflicts([line.product_id for line in lines])
+    products = [line.product for line in lines]
+    policies = {p.pk: policy for p in products if (policy := getattr(p, "dispensing_policy", None)) is not None}
+    coverage = coverage_for_lines(user=user, lines=rx_lines(lines), today=today, lock=lock, policies=policies)
+    coverage.conflicts = interaction_conflicts(products)
     return coverage
 
 
@@ -175,24 +192,31 @@ class ProductPrescriptionStatus:
 
     code: str  # approved, pending, resubmit, rejected, revoked, expired, none
     prescription: Prescription | None
-    item: PrescriptionItem | None = None
+    remaining: int | None = None
 
 
 def product_prescription_status(*, user, product, today: datetime.date | None = None) -> ProductPrescriptionStatus:
+    """One query: the customer's prescriptions for this product, with what each has left of it."""
     if not (user and user.is_authenticated):
         return ProductPrescriptionStatus("none", None)
     today = today or timezone.localdate()
-    items = [
-        item
-        for item in approved_items_for(user=user, product_ids=[product.pk])
-        if item.quantity_remaining > 0 and not item.prescription.is_expired(today)
+    left = PrescriptionItem.objects.filter(prescription=OuterRef("pk"), product=product).values("quantity_remaining")
+    prescriptions = list(
+        Prescription.objects.filter(user=user, products=product)
+        .annotate(remaining=Subquery(left[:1]))
+        .order_by("-submitted_at", "-id")
+    )
+    usable = [
+        p
+        for p in prescriptions
+        if p.status == Prescription.Status.APPROVED and not p.is_expired(today) and (p.remaining or 0) > 0
     ]
-    if items:
-        item = min(items, key=lambda i: (i.prescription.valid_until, i.pk))
-        return ProductPrescriptionStatus("approved", item.prescription, item)
-    latest = Prescription.objects.filter(user=user, products=product).order_by("-submitted_at", "-id").first()
-    if latest is None:
+    if usable:
+        best = min(usable, key=lambda p: (p.valid_until, p.pk))
+        return ProductPrescriptionStatus("approved", best, best.remaining)
+    if not prescriptions:
         return ProductPrescriptionStatus("none", None)
+    latest = prescriptions[0]
     return ProductPrescriptionStatus(latest.display_status_code(today), latest)
 
 
@@ -293,7 +317,7 @@ def review_context(*, prescription: Prescription, recent_days: int = 90) -> Revi
             .order_by("-submitted_at")[:20]
         ),
         waiting_lines=[line for line in waiting_lines if line.product_id in product_ids],
-        conflicts=interaction_conflicts(considered),
+        conflicts=interaction_conflicts_for_ids(considered),
         policies=policies_for(product_ids),
         acknowledgements={
             a.product_id: a for a in RiskAcknowledgement.objects.filter(user=user, product_id__in=product_ids)

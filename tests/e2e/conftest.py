@@ -16,10 +16,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-# Playwright's sync API runs an event loop in this thread; the Django ORM
-# calls the tests make around it are ordinary synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -54,7 +50,10 @@ def browser():
             "Install it with `apt-get install -y chromium` (bin/test does this when it can), "
             "or set CHROMIUM_PATH."
         )
-    with sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop in this thread while it runs;
+    # the ORM calls the tests make around it are ordinary synchronous calls.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
