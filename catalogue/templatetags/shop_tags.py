@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from catalogue import fragments
 from catalogue.selectors import category_tree
 
 register = template.Library()
@@ -29,3 +30,13 @@ def drug_text(text: str) -> SafeString:
         if bullets:
             html.append(format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((b,) for b in bullets))))
     return SafeString("".join(html))
+
+
+@register.simple_tag(takes_context=True)
+def product_tiles(context, products):
+    return fragments.product_tiles(products, context["request"])
+
+
+@register.simple_tag
+def drug_information_section(drug):
+    return fragments.drug_information_html(drug)

@@ -1,0 +1,97 @@
+"""Rendered catalogue fragments, cached under a fingerprint of what they show.
+
+A product tile or a medicine's information section looks the same to every
+visitor, and rendering them is most of what a listing page costs. Each is
+cached under a hash of every value it displays (title, price, stock, picture,
+drug text...), never under an id alone, so an edit made any way at all (the
+dashboard, an import, a bulk update) changes the key and shows on the very
+next request, with no invalidation to forget. Nothing personal goes in:
+forms and their CSRF tokens, baskets and prescription status are rendered
+around the cached parts, per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+TIMEOUT = 60 * 60 * 24
+
+
+def fingerprint(namespace: str, values: Iterable) -> str:
+    digest = hashlib.blake2b(repr(tuple(values)).encode(), digest_size=16).hexdigest()
+    return f"fragment:{namespace}:{digest}"
+
+
+def cached_many(items: Sequence, key: Callable, render: Callable) -> list:
+    """The cached value for each item, rendering (and storing) only the missing ones."""
+    keys = [key(item) for item in items]
+    found = cache.get_many(keys)
+    missing = {k: render(item) for k, item in zip(keys, items, strict=True) if k not in found}
+    if missing:
+        cache.set_many(missing, TIMEOUT)
+    return [found.get(k, missing.get(k)) for k in keys]
+
+
+@dataclass(frozen=True)
+class Tile:
+    product: object
+    html: SafeString
+    can_add: bool
+
+
+def _tile_key(product, context) -> str:
+    stock = [(s.pk, s.price, s.price_currency, s.num_in_stock, s.num_allocated) for s in product.stockrecords.all()]
+    images = [image.original.name for image in product.images.all()[:1]]
+    return fingerprint(
+        "tile",
+        (
+            product.pk,
+            product.title,
+            product.slug,
+            product.is_public,
+            product.requires_prescription,
+            product.structure,
+            stock,
+            images,
+            context,
+        ),
+    )
+
+
+def product_tiles(products, request) -> list[Tile]:
+    """Tiles for a product listing: cached display, per-request add-to-basket form.
+
+    The tile shows prices as the request's pricing strategy gives them, so the
+    strategy and the language join the key: if prices ever come to depend on
+    who is asking, tiles stay per strategy.
+    """
+    products = list(products)
+    context = (type(request.strategy).__name__, get_language())
+
+    def render(product):
+        purchase = request.strategy.fetch_for_product(product)
+        html = render_to_string("oscar/catalogue/partials/product_tile.html", {"product": product, "session": purchase})
+        return html, bool(purchase.availability.is_available_to_buy and not product.is_parent)
+
+    values = cached_many(products, lambda product: _tile_key(product, context), render)
+    return [Tile(product, mark_safe(html), can_add) for product, (html, can_add) in zip(products, values, strict=True)]
+
+
+def drug_information_html(drug) -> SafeString:
+    """A medicine's whole information section (sections, questions, review date)."""
+    questions = [(q.pk, q.question, q.answer, q.position) for q in drug.questions.all()]
+    values = [getattr(drug, field.attname) for field in drug._meta.concrete_fields]
+    key = fingerprint("drug", (*values, questions))
+    [html] = cached_many(
+        [drug],
+        lambda _drug: key,
+        lambda d: render_to_string("oscar/catalogue/partials/drug_information.html", {"drug": d}),
+    )
+    return mark_safe(html)
