@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.catalogue.abstract_models import AbstractProduct
 
@@ -118,6 +119,19 @@ class Product(AbstractProduct):
         blank=True,
         related_name="products",
     )
+
+    class Meta(AbstractProduct.Meta):
+        indexes = [
+            # The listings walk browsable products in these orders and stop
+            # after a page; partial indexes keep that a short walk at any size.
+            models.Index(
+                F("date_created").desc(),
+                F("id").desc(),
+                name="product_browse_newest",
+                condition=Q(is_public=True, parent__isnull=True),
+            ),
+            models.Index("title", "id", name="product_browse_title", condition=Q(is_public=True, parent__isnull=True)),
+        ]
 
 
 from oscar.apps.catalogue.models import *  # noqa: E402

@@ -1,15 +1,44 @@
+"""Keep cached catalogue data honest: drop it when what it was built from changes.
+
+Dropped at once, so this very process sees the change, and again after the
+commit, in case another request cached the old state in between.
+"""
+
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from oscar.core.loading import get_model
 
-from catalogue.selectors import NAVIGATION_CACHE_KEY
+from catalogue.selectors import NAVIGATION_CACHE_KEY, new_listing_version
 
 Category = get_model("catalogue", "Category")
+Product = get_model("catalogue", "Product")
+ProductCategory = get_model("catalogue", "ProductCategory")
+
+
+def now_and_after_commit(forget) -> None:
+    forget()
+    transaction.on_commit(forget)
+
+
+def forget_navigation() -> None:
+    cache.delete(NAVIGATION_CACHE_KEY)
+    new_listing_version()
 
 
 @receiver([post_save, post_delete], sender=Category)
-def forget_navigation(sender, **kwargs):
-    # After the commit, so no request can cache the old tree under the fresh key.
-    transaction.on_commit(lambda: cache.delete(NAVIGATION_CACHE_KEY))
+def category_changed(sender, **kwargs):
+    now_and_after_commit(forget_navigation)
+
+
+@receiver([post_save, post_delete], sender=Product)
+@receiver([post_save, post_delete], sender=ProductCategory)
+def listing_changed(sender, **kwargs):
+    now_and_after_commit(new_listing_version)
+
+
+@receiver(m2m_changed, sender=Product.categories.through)
+def products_recategorised(sender, action, **kwargs):
+    if action.startswith("post_"):
+        now_and_after_commit(new_listing_version)

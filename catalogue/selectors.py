@@ -7,6 +7,8 @@ fixed number of queries however many products it shows.
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from oscar.core.loading import get_model
@@ -70,6 +72,23 @@ def featured_products(*, limit: int = 8) -> list[Product]:
 
 
 NAVIGATION_CACHE_KEY = "catalogue:navigation-categories"
+LISTING_VERSION_KEY = "catalogue:listing-version"
+
+
+def listing_count(queryset: QuerySet, *, scope: str) -> int:
+    """How many products a listing holds, counted once per catalogue change.
+
+    Counting 100,000 rows for every page view would cost more than the page
+    itself. The count only changes when products are added, removed,
+    published or moved between categories, and each of those replaces the
+    listing version (catalogue/receivers.py), so a cached count is never stale.
+    """
+    version = cache.get_or_set(LISTING_VERSION_KEY, lambda: uuid.uuid4().hex, None)
+    return cache.get_or_set(f"catalogue:count:{version}:{scope}", queryset.count, 60 * 60)
+
+
+def new_listing_version() -> None:
+    cache.set(LISTING_VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def category_tree() -> list[Category]:

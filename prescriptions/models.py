@@ -91,6 +91,8 @@ class Prescription(models.Model):
             # A customer's prescriptions, and the gate's lookup of approved ones.
             models.Index(fields=["user", "status"], name="rx_user_status_idx"),
             models.Index(fields=["status", "valid_until"], name="rx_expiry_idx"),
+            # Everything, newest first (the queue's "All" after the pending ones).
+            models.Index(F("submitted_at").desc(), F("id").desc(), name="rx_newest_idx"),
         ]
 
     def __str__(self) -> str:

@@ -6,9 +6,9 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Case, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, cached_property
 from oscar.core.loading import get_model
 
 from prescriptions.coverage import Allocation, Conflict, Coverage, Reason, RxLine, Shortfall, allocate
@@ -262,13 +262,41 @@ def review_queue(*, status: str = "pending", query: str = "", today: datetime.da
     if status == "pending":
         return queryset.order_by("submitted_at", "id")
     if status == "all":
-        # Pending ones first (oldest first), then the rest, newest first.
-        waiting_first = Case(When(status=Prescription.Status.PENDING, then=Value(0)), default=Value(1))
-        waiting_since = Case(When(status=Prescription.Status.PENDING, then=F("submitted_at")), default=None)
-        return queryset.alias(waiting_first=waiting_first, waiting_since=waiting_since).order_by(
-            "waiting_first", F("waiting_since").asc(nulls_last=True), "-submitted_at", "-id"
-        )
+        return PendingFirst(queryset)
     return queryset.order_by("-submitted_at", "-id")
+
+
+class PendingFirst:
+    """All prescriptions for the queue: the pending ones first, oldest first; then the rest, newest first.
+
+    Two index-ordered queries stitched together at the page boundary, rather
+    than one query sorting 100,000 rows by a computed key for every page.
+    Django's Paginator only needs ``count()`` and slicing.
+    """
+
+    def __init__(self, queryset: QuerySet):
+        self.pending = queryset.filter(status=Prescription.Status.PENDING).order_by("submitted_at", "id")
+        self.rest = queryset.exclude(status=Prescription.Status.PENDING).order_by("-submitted_at", "-id")
+
+    @cached_property
+    def pending_count(self) -> int:
+        return self.pending.count()
+
+    def count(self) -> int:
+        return self.pending_count + self.rest.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            return self[item : item + 1][0]
+        start, stop = item.start or 0, item.stop
+        split = self.pending_count
+        page = list(self.pending[start : min(stop, split)]) if start < split else []
+        if stop > split:
+            page += list(self.rest[max(start - split, 0) : stop - split])
+        return page
 
 
 def prescription_for_review(*, public_id: uuid.UUID) -> Prescription:

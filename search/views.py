@@ -5,18 +5,21 @@ names, template names and context names stay Oscar's, so Oscar's links and
 templates keep working.
 """
 
+from functools import partial
 from urllib.parse import unquote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 from oscar.apps.search.signals import user_search
 from oscar.core.loading import get_model
 
-from catalogue.selectors import products_for_listing, with_tile_data
+from catalogue.selectors import listing_count, products_for_listing, with_tile_data
 from search.forms import SearchForm, SortForm
 from search.index import ProductSearchResults
 
@@ -24,10 +27,29 @@ Category = get_model("catalogue", "Category")
 Product = get_model("catalogue", "Product")
 
 
+class KnownCountPaginator(Paginator):
+    """A paginator told how to count, instead of counting the queryset itself."""
+
+    def __init__(self, object_list, per_page, *, count, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count()
+
+
 class ProductListView(ListView):
     context_object_name = "products"
     paginate_by = settings.OSCAR_PRODUCTS_PER_PAGE
     summary = ""
+    count_scope = "all"
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        count = partial(listing_count, queryset, scope=self.count_scope)
+        return KnownCountPaginator(
+            queryset, per_page, count=count, orphans=orphans, allow_empty_first_page=allow_empty_first_page, **kwargs
+        )
 
     def get(self, request, *args, **kwargs):
         try:
@@ -68,6 +90,7 @@ class ProductCategoryView(ProductListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        self.count_scope = f"category:{self.category.pk}"
         return products_for_listing(category=self.category, sort=self.sort())
 
     def get_context_data(self, **kwargs):

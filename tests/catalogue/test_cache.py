@@ -128,3 +128,25 @@ def test_each_visitor_gets_their_own_working_basket_form_from_a_cached_listing(d
 
     Basket = model("basket", "Basket")
     assert [b.all_lines()[0].product for b in Basket.objects.filter(owner__in=[first, second])] == [product, product]
+
+
+def count_text(page):
+    return page.html.select_one(".listing-toolbar__count").text.split()[0]
+
+
+def test_listing_counts_follow_new_removed_and_unpublished_products(django_app):
+    category = create_category("Serums")
+    first = ProductFactory(categories=[category])
+    assert count_text(django_app.get("/catalogue/")) == "1"
+
+    ProductFactory(categories=[category])
+    assert count_text(django_app.get("/catalogue/")) == "2"
+    assert count_text(django_app.get(category.get_absolute_url())) == "2"
+
+    first.is_public = False
+    first.save()
+    assert count_text(django_app.get("/catalogue/")) == "1"
+    first.categories.clear()
+    first.is_public = True
+    first.save()
+    assert count_text(django_app.get(category.get_absolute_url())) == "1"
