@@ -461,3 +461,20 @@ def test_a_pharmacist_edits_a_medicines_dispensing_rules(django_app, rx_product)
         True,
         True,
     )
+
+
+def test_staff_see_which_prescription_authorised_an_order_line(django_app, customer, rx_product):
+    from oscar.apps.partner.strategy import Default
+    from oscar.core.loading import get_model
+    from oscar.test.factories import create_order
+
+    prescription = approve(submit_prescription(customer, [rx_product]))
+    basket = get_model("basket", "Basket").objects.create(owner=customer)
+    basket.strategy = Default()
+    basket.add_product(rx_product, 1)
+    order = create_order(basket=basket, user=customer)
+
+    page = django_app.get(f"/dashboard/orders/{order.number}/", user=role("superuser"))
+
+    row = [td.text.strip() for td in page.html.select("#order-prescriptions tbody td")]
+    assert row == ["Isotretinoin 20 mg capsules", "1", prescription.reference]
