@@ -1,3 +1,5 @@
+from django.contrib import messages
+from django.shortcuts import redirect
 from oscar.apps.basket import views
 
 
@@ -10,3 +12,11 @@ class BasketView(views.BasketView):
     def get_default_shipping_address(self):
         # Delivery charges here do not depend on the address.
         return None
+
+    def formset_invalid(self, formset):
+        # Oscar treats an invalid formset that deletes lines as valid; a
+        # formset refused as a whole (basket/formsets.py) must not be.
+        if formset.non_form_errors():
+            messages.warning(self.request, formset.non_form_errors()[0])
+            return redirect(self.get_success_url())
+        return super().formset_invalid(formset)

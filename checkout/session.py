@@ -1,10 +1,14 @@
+from django.contrib import messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.checkout import exceptions, session
+from oscar.core.loading import get_model
 
 from prescriptions.coverage import Reason
 from prescriptions.selectors import basket_coverage
+
+Order = get_model("order", "Order")
 
 
 class CheckoutSessionMixin(session.CheckoutSessionMixin):
@@ -18,8 +22,28 @@ class CheckoutSessionMixin(session.CheckoutSessionMixin):
         conditions = list(self.get_pre_conditions(request))
         if "check_basket_is_valid" in conditions:
             conditions.insert(conditions.index("check_basket_is_valid") + 1, "check_prescriptions_cover_basket")
+            # First of all: a basket that already became an order (a retry
+            # after an error that came after the order was written, see
+            # django-oscar #3768) goes to that order, not through the checks
+            # again (its prescription is used up by that very order).
+            conditions.insert(0, "check_basket_is_not_already_ordered")
         for name in conditions:
             getattr(self, name)(request)
+
+    def check_basket_is_not_already_ordered(self, request):
+        basket = request.basket
+        existing = Order.objects.filter(basket_id=basket.id).first() if basket.id else None
+        if existing is not None:
+            raise exceptions.FailedPreCondition(url=self.show_placed_order(existing, basket))
+
+    def show_placed_order(self, order, basket) -> str:
+        """Close the basket and remember the order for the confirmation page; returns that page's URL."""
+        if basket.status != basket.SUBMITTED:
+            basket.submit()
+        self.checkout_session.flush()
+        self.request.session["checkout_order_id"] = order.id
+        messages.info(self.request, _("Your order %(number)s has been placed.") % {"number": order.number})
+        return reverse("checkout:thank-you")
 
     def check_prescriptions_cover_basket(self, request):
         coverage = basket_coverage(user=request.user, basket=request.basket)

@@ -18,6 +18,18 @@ class OrderAlreadyPlaced(UnableToPlaceOrder):
         super().__init__(f"Order {order.number} was already placed for this basket.")
 
 
+def lock_basket_for_order(basket) -> None:
+    """Make placements of one basket run one after the other, and refuse a second order.
+
+    Must run inside the order's transaction. The second of two simultaneous
+    submissions waits here until the first commits, then finds its order.
+    """
+    list(Basket.objects.select_for_update().filter(pk=basket.pk).values_list("pk", flat=True))
+    existing = Order.objects.filter(basket_id=basket.pk).first()
+    if existing is not None:
+        raise OrderAlreadyPlaced(existing)
+
+
 class OrderCreator(utils.OrderCreator):
     def place_order(self, basket, total, shipping_method, shipping_charge, user=None, **kwargs):
         # The last word, whatever path led here (checkout views, a payment
@@ -28,10 +40,7 @@ class OrderCreator(utils.OrderCreator):
         # - write the order, and consume the prescriptions.
         # Any refusal rolls it all back.
         with transaction.atomic():
-            Basket.objects.select_for_update().filter(pk=basket.pk).exists()
-            existing = Order.objects.filter(basket_id=basket.pk).first()
-            if existing is not None:
-                raise OrderAlreadyPlaced(existing)
+            lock_basket_for_order(basket)
             try:
                 reservation = prescriptions_reserve_for_basket(user=user, basket=basket)
             except PrescriptionRequired as refused:

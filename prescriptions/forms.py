@@ -16,6 +16,22 @@ PMDC_NUMBER = re.compile(r"^[0-9]{2,7}(-?[A-Z]{1,2})?$")
 OLDEST_ACCEPTED_DAYS = 365
 
 
+class ProductChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids that are not small whole numbers before asking the database.
+
+    A 30-digit "id" would otherwise overflow SQLite's integers and fail with
+    an error page instead of a form error.
+    """
+
+    def _check_values(self, value):
+        for pk in value:
+            if not re.fullmatch(r"[0-9]{1,9}", str(pk)):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
 class PrescriptionUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Photo or scan of the prescription"),
@@ -27,7 +43,7 @@ class PrescriptionUploadForm(forms.Form):
             }
         ),
     )
-    products = forms.ModelMultipleChoiceField(
+    products = ProductChoiceField(
         label=_("Medicines it is for"),
         queryset=Product.objects.none(),
         widget=forms.CheckboxSelectMultiple,

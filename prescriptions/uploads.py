@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 MAX_PIXELS = 50_000_000  # a 50-megapixel phone photo; a page scan is far smaller
 MAX_PDF_PAGES = 20
@@ -176,7 +176,9 @@ def _reencode_image(data: bytes, kind: str) -> bytes:
             _("This picture has too many pixels to process. Please upload a smaller photo or scan."),
             "too_many_pixels",
         ) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+    except Exception:
+        # Decoders fail on damaged and hostile files in many ways; any failure
+        # means the picture cannot be checked, so it is refused.
         raise _refuse(_("This picture is damaged or incomplete. Please take or scan it again."), "damaged") from None
 
     if kind == "JPEG" and image.mode not in ("RGB", "L"):
@@ -192,8 +194,6 @@ def _reencode_image(data: bytes, kind: str) -> bytes:
 
 
 def _check_pdf(data: bytes) -> None:
-    from pypdf.errors import PdfReadError
-
     if _ACTIVE_PDF_BYTES.search(data):
         raise _active_pdf()
     try:
@@ -204,7 +204,10 @@ def _check_pdf(data: bytes) -> None:
             _check_pdf_structure(data)
     except ValidationError:
         raise
-    except (PdfReadError, RecursionError, ValueError, TypeError, KeyError, AttributeError, IndexError, OSError):
+    except Exception:
+        # pypdf meets hostile files with many kinds of error (PdfReadError,
+        # LimitReachedError, RecursionError, ValueError...). Whichever it is,
+        # the file is not one we can check, so it is refused.
         raise _refuse(_("We could not read this PDF. Please upload a photo or a different scan."), "damaged") from None
 
 

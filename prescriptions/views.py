@@ -1,5 +1,7 @@
 """The customer's side: upload, My prescriptions, and the private file view."""
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -21,6 +23,8 @@ from prescriptions.models import Prescription
 from prescriptions.uploadhandlers import SizeLimitedUploadHandler
 
 Product = get_model("catalogue", "Product")
+# Plain ASCII digits only ("²".isdigit() is true), and few enough to be an id.
+PRODUCT_ID = re.compile(r"[0-9]{1,9}")
 
 
 def safe_next(request, fallback: str) -> str:
@@ -85,7 +89,7 @@ class PrescriptionUploadView(AccountPageMixin, generic.FormView):
     def get_initial(self):
         initial = super().get_initial()
         product_id = self.request.GET.get("product", "")
-        if product_id.isdigit():
+        if PRODUCT_ID.fullmatch(product_id):
             initial["products"] = Product.objects.filter(pk=product_id, requires_prescription=True)
         user = self.request.user
         initial["patient_name"] = user.get_full_name()
