@@ -1,0 +1,1 @@
+"""Load benchmark for the shop: see bench/README.md."""
