@@ -56,6 +56,7 @@ from prescriptions.models import (
 )
 from prescriptions.roles import PHARMACIST_GROUP, ensure_pharmacist_group
 from search.index import rebuild_index
+from shop.db import refresh_planner_statistics
 
 Product = get_model("catalogue", "Product")
 ProductCategory = get_model("catalogue", "ProductCategory")
@@ -576,6 +577,7 @@ def generate_catalogue(
     with transaction.atomic():
         report.index_rows = rebuild_index()
     report.seconds["search index"] = time.perf_counter() - started
+    refresh_planner_statistics()
     return report
 
 

@@ -21,6 +21,7 @@ from demo.images import draw_product_image
 from demo.products import CATEGORIES, MEDICINE, PRODUCTS, DemoProduct
 from prescriptions.models import DispensingPolicy
 from prescriptions.roles import PHARMACIST_GROUP, ensure_pharmacist_group
+from shop.db import refresh_planner_statistics
 
 Country = get_model("address", "Country")
 UserAddress = get_model("address", "UserAddress")
@@ -69,6 +70,8 @@ def load_demo_shop() -> Counter:
         _product(spec, partner, classes, categories, drug_records, created)
     _dispensing_policies(created)
     _accounts(created)
+    if created:
+        transaction.on_commit(refresh_planner_statistics)
     return +created  # drop the steps that created nothing
 
 
