@@ -163,6 +163,9 @@ def prepare_database(size: int, prescriptions: int, args, env: dict) -> dict:
             ]
             if applied:
                 log(f"  applied {', '.join(applied)}")
+            # Databases built before generate_catalogue refreshed the planner's
+            # statistics have none; without them SQLite ignores the browsing indexes.
+            manage(env, "shell", "-c", "from shop.db import refresh_planner_statistics; refresh_planner_statistics()")
             return {**built, "reused": True, "applied_on_reuse": applied}
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)

@@ -15,17 +15,35 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from catalogue.selectors import category_tree
+
 TIMEOUT = 60 * 60 * 24
 
 
+def _templates_release() -> str:
+    """Changes whenever a template changes, so a deploy never serves HTML from the old ones."""
+    stamps = []
+    for directory in [*settings.TEMPLATES[0]["DIRS"], Path(__file__).resolve().parent / "templates"]:
+        for path in sorted(Path(directory).rglob("*.html")):
+            stamps.append((str(path), path.stat().st_mtime_ns))
+    return hashlib.blake2b(repr(stamps).encode(), digest_size=8).hexdigest()
+
+
+RELEASE = settings.SHOP_RELEASE or _templates_release()
+
+
 def fingerprint(namespace: str, values: Iterable) -> str:
-    digest = hashlib.blake2b(repr(tuple(values)).encode(), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(repr((RELEASE, *values)).encode(), digest_size=16).hexdigest()
     return f"fragment:{namespace}:{digest}"
 
 
@@ -95,3 +113,51 @@ def drug_information_html(drug) -> SafeString:
         lambda d: render_to_string("oscar/catalogue/partials/drug_information.html", {"drug": d}),
     )
     return mark_safe(html)
+
+
+# --- Whole pages for anonymous visitors --------------------------------------------------
+
+# Stand-ins rendered where each visitor's own values go, and swapped per request.
+CSRF_HOLE = "shop-csrf-token-hole"
+NONCE_HOLE = "shop-csp-nonce-hole"
+
+
+def page_is_shareable(request) -> bool:
+    """Whether this request would get the same page as any other anonymous visitor.
+
+    Not for signed-in customers (prescription status, their name), nor for a
+    visitor with a basket (the header shows it) or a message waiting.
+    """
+    return (
+        request.method == "GET"
+        and not settings.DEBUG
+        and not request.user.is_authenticated
+        and not request.COOKIES.get(settings.OSCAR_BASKET_COOKIE_OPEN)
+        and not len(messages.get_messages(request))
+    )
+
+
+def fill_holes(html: str, request) -> str:
+    return html.replace(CSRF_HOLE, get_token(request)).replace(NONCE_HOLE, str(request.csp_nonce))
+
+
+def product_page_key(product, request) -> str:
+    """Everything an anonymous visitor's product page shows, as one fingerprint."""
+    drug = product.drug_information
+    drug_values = [getattr(drug, f.attname) for f in drug._meta.concrete_fields] if drug else []
+    questions = [(q.pk, q.question, q.answer, q.position) for q in drug.questions.all()] if drug else []
+    return fingerprint(
+        "product-page",
+        (
+            request.get_full_path(),
+            get_language(),
+            type(request.strategy).__name__,
+            [getattr(product, f.attname) for f in product._meta.concrete_fields],
+            [(s.pk, s.price, s.price_currency, s.num_in_stock, s.num_allocated) for s in product.stockrecords.all()],
+            [(i.original.name, i.caption, i.display_order) for i in product.images.all()],
+            [(c.pk, c.name, c.slug, c.path) for c in product.categories.all()],
+            [(c.pk, c.name, c.slug, c.path) for c in category_tree()],
+            drug_values,
+            questions,
+        ),
+    )

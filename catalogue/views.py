@@ -1,12 +1,40 @@
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
 from django.views.generic import TemplateView
 from oscar.apps.catalogue import views
 
+from catalogue import fragments
 from catalogue.selectors import category_tree, featured_products, products_for_detail
 
 
 class ProductDetailView(views.ProductDetailView):
+    """Oscar's product page; for anonymous visitors, served from a shared cache.
+
+    The cached page holds stand-ins for the visitor's CSRF token and the CSP
+    nonce, filled in per request (catalogue/fragments.py), so every visitor
+    gets a working form and a script the policy allows.
+    """
+
+    page_cache_key = None
+
     def get_queryset(self):
         return products_for_detail()
+
+    def get(self, request, *args, **kwargs):
+        if fragments.page_is_shareable(request):
+            self.object = product = self.get_object()
+            if redirect := self.redirect_if_necessary(request.path, product):
+                return redirect
+            if not self.is_viewable(product, request):
+                raise Http404()
+            key = fragments.product_page_key(product, request)
+            html = cache.get(key)
+            if html is not None:
+                response = HttpResponse(fragments.fill_holes(html, request))
+                self.send_signal(request, response, product)
+                return response
+            self.page_cache_key = key
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         ctx = super(views.ProductDetailView, self).get_context_data(**kwargs)
@@ -15,7 +43,17 @@ class ProductDetailView(views.ProductDetailView):
         if not purchase_info.availability.is_available_to_buy:
             ctx["alert_form"] = self.get_alert_form()
             ctx["has_active_alert"] = self.get_alert_status()
+        if self.page_cache_key:
+            ctx.update(csrf_token=fragments.CSRF_HOLE, csp_nonce=fragments.NONCE_HOLE)
         return ctx
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if self.page_cache_key:
+            html = response.rendered_content
+            cache.set(self.page_cache_key, html, fragments.TIMEOUT)
+            response = HttpResponse(fragments.fill_holes(html, self.request))
+        return response
 
 
 class HomeView(TemplateView):

@@ -28,3 +28,8 @@ def dashboard_link(request):
         )
 
     return {"show_dashboard_link": SimpleLazyObject(decide)}
+
+
+def csp_nonce(request):
+    """The nonce for this response's inline script (a context variable, so cached pages can leave a hole for it)."""
+    return {"csp_nonce": SimpleLazyObject(lambda: str(getattr(request, "csp_nonce", "")))}

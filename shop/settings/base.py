@@ -106,8 +106,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "shop.ratelimit.RateLimitMiddleware",
     "csp.middleware.CSPMiddleware",
+    "shop.ratelimit.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
@@ -130,6 +130,7 @@ TEMPLATES = [
                 "oscar.core.context_processors.metadata",
                 "prescriptions.context_processors.pharmacy",
                 "shop.context_processors.dashboard_link",
+                "shop.context_processors.csp_nonce",
             ],
         },
     },
@@ -295,6 +296,11 @@ PRESCRIPTION_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+
+# Names this build, so cached HTML made by an older one is never served
+# (catalogue/fragments.py). Deploys set it (e.g. to the commit); when unset, a
+# fingerprint of the template files stands in.
+SHOP_RELEASE = env("RELEASE", default="")
 
 # --- Logging ----------------------------------------------------------------
 

@@ -88,11 +88,19 @@ def test_a_new_question_shows_on_the_very_next_request(django_app):
     assert "Can I drive?" in django_app.get(product.get_absolute_url()).text
 
 
+class Writes(dict):
+    """Last value written per key, and the order keys were written in (repeats included)."""
+
+    def __init__(self):
+        super().__init__()
+        self.log: list[str] = []
+
+
 @pytest.fixture
 def cache_writes(monkeypatch):
     """Every key and value written to the shared cache, whatever its backend."""
     shared = caches["default"]
-    written: dict = {}
+    written = Writes()
 
     def recording(name):
         original = getattr(shared, name)
@@ -100,12 +108,14 @@ def cache_writes(monkeypatch):
         def write(*args, **kwargs):
             if name == "set_many":
                 written.update(args[0])
+                written.log.extend(args[0])
             elif name == "get_or_set":
                 value = original(*args, **kwargs)
                 written[args[0]] = value
                 return value
             else:
                 written[args[0]] = args[1]
+                written.log.append(args[0])
             return original(*args, **kwargs)
 
         monkeypatch.setattr(shared, name, write)
@@ -170,3 +180,64 @@ def test_listing_counts_follow_new_removed_and_unpublished_products(django_app):
     first.is_public = True
     first.save()
     assert count_text(django_app.get(category.get_absolute_url())) == "1"
+
+
+# --- Whole product pages for anonymous visitors -----------------------------------------
+
+
+def script_nonce(page):
+    return page.html.select_one("script:not([src])")["nonce"]
+
+
+def header_nonce(page):
+    return page.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+
+
+def test_anonymous_product_pages_come_from_the_cache_with_fresh_tokens(django_app, cache_writes):
+    product = RxProductFactory(title="Isotretinoin 20 mg", image=True)
+    first = django_app.get(product.get_absolute_url())
+    [page_key] = [key for key in cache_writes if key.startswith("fragment:product-page")]
+    assert "shop-csrf-token-hole" in cache_writes[page_key]  # cached with holes, not with anyone's token
+
+    second = django_app.__class__().get(product.get_absolute_url())  # another visitor
+
+    assert second.html.select_one("h1").text == "Isotretinoin 20 mg"
+    assert script_nonce(second) == header_nonce(second) != script_nonce(first)
+    token = second.forms["add_to_basket_form"]["csrfmiddlewaretoken"].value
+    assert "hole" not in token and "hole" not in second.text
+    assert cache_writes.log.count(page_key) == 1  # the second visitor's page was not rendered again
+
+
+def test_a_cached_product_pages_basket_form_works_for_each_visitor(django_app):
+    product = ProductFactory(title="Lip balm")
+    django_app.get(product.get_absolute_url())  # fills the cache
+
+    for _ in range(2):
+        visitor = django_app.__class__()
+        page = visitor.get(product.get_absolute_url())
+        basket = page.forms["add_to_basket_form"].submit().follow()
+        assert "Lip balm" in basket.text
+        assert visitor.get("/basket/").html.select_one("#basket_formset") is not None
+
+
+def test_a_stock_change_shows_on_the_next_anonymous_product_page(django_app):
+    product = ProductFactory()
+    assert "add_to_basket_form" in django_app.get(product.get_absolute_url()).forms
+
+    StockRecord.objects.filter(product=product).update(num_in_stock=0)
+
+    assert "add_to_basket_form" not in django_app.get(product.get_absolute_url()).forms
+
+
+def test_customers_and_visitors_with_a_basket_never_get_the_shared_page(django_app, customer):
+    product = RxProductFactory(title="Isotretinoin 20 mg")
+    prescription = submit_prescription(customer, [product])
+    django_app.get(product.get_absolute_url())  # the shared page is cached
+
+    mine = django_app.get(product.get_absolute_url(), user=customer)
+    assert prescription.reference in mine.html.select_one(".rx-product-status").text
+
+    visitor = django_app.__class__()
+    visitor.get(product.get_absolute_url()).forms["add_to_basket_form"].submit()
+    page = visitor.get(product.get_absolute_url())
+    assert "1 item" in page.html.select_one(".mini-basket").text
