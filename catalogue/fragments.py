@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from catalogue.selectors import category_tree
+from catalogue.selectors import listing_version
 
 TIMEOUT = 60 * 60 * 24
 
@@ -141,8 +141,25 @@ def fill_holes(html: str, request) -> str:
     return html.replace(CSRF_HOLE, get_token(request)).replace(NONCE_HOLE, str(request.csp_nonce))
 
 
+def listing_page_key(request, products) -> str:
+    """A listing page as anonymous visitors see it: its address, and every tile's own fingerprint."""
+    context = (type(request.strategy).__name__, get_language())
+    return fingerprint(
+        "listing-page",
+        (request.get_full_path(), listing_version(), [_tile_key(product, context) for product in products]),
+    )
+
+
 def product_page_key(product, request) -> str:
-    """Everything an anonymous visitor's product page shows, as one fingerprint."""
+    """Everything an anonymous visitor's product page shows, as one fingerprint.
+
+    ``product`` comes from ``selectors.products_for_page_key``: what must show on
+    the very next request after any change (price, stock, the product's own
+    fields, its drug information) is read and hashed here. Categories,
+    pictures and the navigation change rarely and always through the
+    dashboard; they are covered by the catalogue's listing version, which
+    every such save replaces (catalogue/receivers.py).
+    """
     drug = product.drug_information
     drug_values = [getattr(drug, f.attname) for f in drug._meta.concrete_fields] if drug else []
     questions = [(q.pk, q.question, q.answer, q.position) for q in drug.questions.all()] if drug else []
@@ -152,11 +169,9 @@ def product_page_key(product, request) -> str:
             request.get_full_path(),
             get_language(),
             type(request.strategy).__name__,
+            listing_version(),
             [getattr(product, f.attname) for f in product._meta.concrete_fields],
             [(s.pk, s.price, s.price_currency, s.num_in_stock, s.num_allocated) for s in product.stockrecords.all()],
-            [(i.original.name, i.caption, i.display_order) for i in product.images.all()],
-            [(c.pk, c.name, c.slug, c.path) for c in product.categories.all()],
-            [(c.pk, c.name, c.slug, c.path) for c in category_tree()],
             drug_values,
             questions,
         ),

@@ -15,6 +15,7 @@ from catalogue.selectors import NAVIGATION_CACHE_KEY, new_listing_version
 Category = get_model("catalogue", "Category")
 Product = get_model("catalogue", "Product")
 ProductCategory = get_model("catalogue", "ProductCategory")
+ProductImage = get_model("catalogue", "ProductImage")
 
 
 def now_and_after_commit(forget) -> None:
@@ -34,6 +35,7 @@ def category_changed(sender, **kwargs):
 
 @receiver([post_save, post_delete], sender=Product)
 @receiver([post_save, post_delete], sender=ProductCategory)
+@receiver([post_save, post_delete], sender=ProductImage)
 def listing_changed(sender, **kwargs):
     now_and_after_commit(new_listing_version)
 

@@ -64,6 +64,13 @@ def products_for_detail() -> QuerySet:
     )
 
 
+def products_for_page_key() -> QuerySet:
+    """Just what a product page's cache key reads (see catalogue.fragments.product_page_key)."""
+    return Product.objects.select_related("drug_information").prefetch_related(
+        "stockrecords", "drug_information__questions"
+    )
+
+
 def featured_products(*, limit: int = 8) -> list[Product]:
     """In-stock, non-prescription products for the home page, newest first."""
     in_stock = StockRecord.objects.filter(product=OuterRef("pk"), num_in_stock__gt=0)
@@ -83,8 +90,12 @@ def listing_count(queryset: QuerySet, *, scope: str) -> int:
     published or moved between categories, and each of those replaces the
     listing version (catalogue/receivers.py), so a cached count is never stale.
     """
-    version = cache.get_or_set(LISTING_VERSION_KEY, lambda: uuid.uuid4().hex, None)
-    return cache.get_or_set(f"catalogue:count:{version}:{scope}", queryset.count, 60 * 60)
+    return cache.get_or_set(f"catalogue:count:{listing_version()}:{scope}", queryset.count, 60 * 60)
+
+
+def listing_version() -> str:
+    """Replaced whenever products, their categories or pictures, or categories change."""
+    return cache.get_or_set(LISTING_VERSION_KEY, lambda: uuid.uuid4().hex, None)
 
 
 def new_listing_version() -> None:

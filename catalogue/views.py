@@ -1,10 +1,11 @@
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 from oscar.apps.catalogue import views
 
 from catalogue import fragments
-from catalogue.selectors import category_tree, featured_products, products_for_detail
+from catalogue.selectors import category_tree, featured_products, products_for_detail, products_for_page_key
 
 
 class ProductDetailView(views.ProductDetailView):
@@ -22,7 +23,8 @@ class ProductDetailView(views.ProductDetailView):
 
     def get(self, request, *args, **kwargs):
         if fragments.page_is_shareable(request):
-            self.object = product = self.get_object()
+            # Only what the key needs is loaded; the full product only on a miss.
+            product = get_object_or_404(products_for_page_key(), pk=kwargs["pk"])
             if redirect := self.redirect_if_necessary(request.path, product):
                 return redirect
             if not self.is_viewable(product, request):

@@ -10,15 +10,18 @@ from urllib.parse import unquote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 from oscar.apps.search.signals import user_search
 from oscar.core.loading import get_model
 
+from catalogue import fragments
 from catalogue.selectors import listing_count, products_for_listing, with_tile_data
 from search.forms import SearchForm, SortForm
 from search.index import ProductSearchResults
@@ -53,10 +56,29 @@ class ProductListView(ListView):
 
     def get(self, request, *args, **kwargs):
         try:
+            if fragments.page_is_shareable(request):
+                return self.shared_page(request)
             return super().get(request, *args, **kwargs)
         except Http404:
             messages.error(request, _("That page number does not exist."))
             return redirect(request.path)
+
+    def shared_page(self, request):
+        """The page anonymous visitors share, from the cache when nothing on it changed.
+
+        The page's products are loaded either way (their prices and stock make
+        the key); only the rendering is saved.
+        """
+        self.object_list = self.get_queryset()
+        context = self.get_context_data()
+        context[self.context_object_name] = products = list(context["page_obj"].object_list)
+        key = fragments.listing_page_key(request, products)
+        html = cache.get(key)
+        if html is None:
+            context.update(csrf_token=fragments.CSRF_HOLE, csp_nonce=fragments.NONCE_HOLE)
+            html = render_to_string(self.get_template_names(), context, request)
+            cache.set(key, html, fragments.TIMEOUT)
+        return HttpResponse(fragments.fill_holes(html, request))
 
     def sort(self) -> str:
         return SortForm(self.request.GET).cleaned_sort()

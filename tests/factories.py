@@ -125,15 +125,20 @@ class ProductFactory(factory.django.DjangoModelFactory):
     def image(obj, create, extracted, **kwargs):
         """``image=True`` gives the product a picture of its own (for pages that show one)."""
         if create and extracted:
-            from django.core.files.base import ContentFile
+            add_picture(obj)
 
-            from demo.images import draw_product_image
 
-            picture = draw_product_image(
-                shape="box", colour=(60, 120, 170), text=obj.title, rx=obj.requires_prescription
-            )
-            image = obj.images.model(product=obj, caption=obj.title, display_order=0)
-            image.original.save(f"{obj.upc.lower()}.png", ContentFile(picture), save=True)
+def add_picture(product, *, colour=(60, 120, 170)):
+    """A picture drawn for the product and saved through the model, as the dashboard does."""
+    from django.core.files.base import ContentFile
+
+    from demo.images import draw_product_image
+
+    picture = draw_product_image(shape="box", colour=colour, text=product.title, rx=product.requires_prescription)
+    image = product.images.model(product=product, caption=product.title, display_order=product.images.count())
+    name = "{}-{:02x}{:02x}{:02x}.png".format(product.upc.lower(), *colour)
+    image.original.save(name, ContentFile(picture), save=True)
+    return image
 
 
 class RxProductFactory(ProductFactory):

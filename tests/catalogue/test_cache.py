@@ -10,6 +10,7 @@ from tests.factories import (
     ProductFactory,
     RxProductFactory,
     UserFactory,
+    add_picture,
     approve,
     create_category,
     submit_prescription,
@@ -241,3 +242,57 @@ def test_customers_and_visitors_with_a_basket_never_get_the_shared_page(django_a
     visitor.get(product.get_absolute_url()).forms["add_to_basket_form"].submit()
     page = visitor.get(product.get_absolute_url())
     assert "1 item" in page.html.select_one(".mini-basket").text
+
+
+def gallery_picture(page):
+    return page.html.select_one(".product-page__gallery img")["src"]
+
+
+def test_a_new_picture_shows_on_the_next_anonymous_product_page(django_app):
+    product = ProductFactory(title="Lip balm", image=True)
+    first = gallery_picture(django_app.get(product.get_absolute_url()))
+
+    product.images.all().delete()
+    add_picture(product, colour=(200, 80, 40))
+
+    assert gallery_picture(django_app.get(product.get_absolute_url())) != first
+
+
+def test_a_renamed_category_shows_on_the_next_anonymous_product_and_listing_pages(django_app):
+    category = create_category("Acne")
+    product = ProductFactory(title="Lip balm", categories=[category])
+    django_app.get(product.get_absolute_url())
+    django_app.get("/catalogue/")
+
+    category.name = "Acne and blemishes"
+    category.save()
+
+    breadcrumb = django_app.get(product.get_absolute_url()).html.select_one(".breadcrumb")
+    assert "Acne and blemishes" in breadcrumb.text
+    assert "Acne and blemishes" in django_app.get("/catalogue/").text
+
+
+def test_anonymous_listing_pages_come_from_the_cache_with_fresh_tokens(django_app, cache_writes):
+    product = ProductFactory(title="Lip balm")
+    first = django_app.get("/catalogue/")
+    [page_key] = [key for key in cache_writes if key.startswith("fragment:listing-page")]
+    assert "shop-csrf-token-hole" in cache_writes[page_key]
+
+    visitor = django_app.__class__()
+    second = visitor.get("/catalogue/")
+
+    assert cache_writes.log.count(page_key) == 1  # served from the cache, not rendered again
+    assert script_nonce(second) == header_nonce(second) != script_nonce(first)
+    [form] = [f for f in second.forms.values() if f.action == f"/basket/add/{product.pk}/"]
+    assert "hole" not in form["csrfmiddlewaretoken"].value
+    assert "Lip balm" in form.submit().follow().text
+
+
+def test_a_second_page_of_a_cached_listing_is_its_own_page(django_app, settings):
+    products = [ProductFactory(title=f"Serum {n:02d}") for n in range(30)]
+    first = django_app.get("/catalogue/?sort=title")
+    second = django_app.get("/catalogue/?sort=title&page=2")
+
+    titles = [t.text.strip() for t in second.html.select(".product-card__title")]
+    assert titles == [p.title for p in products[24:]]
+    assert first.html.select_one(".product-card__title").text.strip() == "Serum 00"
