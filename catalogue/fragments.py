@@ -13,7 +13,7 @@ around the cached parts, per request.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,14 +122,22 @@ CSRF_HOLE = "shop-csrf-token-hole"
 NONCE_HOLE = "shop-csp-nonce-hole"
 
 
-def page_is_shareable(request) -> bool:
+def page_is_shareable(request, query: Mapping[str, Callable[[str], bool]] | None = None) -> bool:
     """Whether this request would get the same page as any other anonymous visitor.
 
     Not for signed-in customers (prescription status, their name), nor for a
-    visitor with a basket (the header shows it) or a message waiting.
+    visitor with a basket (the header shows it) or a message waiting. The page
+    is keyed by its full address (its links carry it), so only the parameters
+    in ``query``, once each and with a value its check accepts, are shared:
+    otherwise anyone could fill the cache with ``?x=1``, ``?x=2``...
     """
+    query = query or {}
+    plain_query = all(
+        name in query and len(values) == 1 and query[name](values[0]) for name, values in request.GET.lists()
+    )
     return (
         request.method == "GET"
+        and plain_query
         and not settings.DEBUG
         and not request.user.is_authenticated
         and not request.COOKIES.get(settings.OSCAR_BASKET_COOKIE_OPEN)

@@ -22,7 +22,7 @@ from oscar.apps.search.signals import user_search
 from oscar.core.loading import get_model
 
 from catalogue import fragments
-from catalogue.selectors import listing_count, products_for_listing, with_tile_data
+from catalogue.selectors import SORT_ORDERS, listing_count, products_for_listing, with_tile_data
 from search.forms import SearchForm, SortForm
 from search.index import ProductSearchResults
 
@@ -47,6 +47,8 @@ class ProductListView(ListView):
     paginate_by = settings.OSCAR_PRODUCTS_PER_PAGE
     summary = ""
     count_scope = "all"
+    # The only parameters a shared listing page may carry, and their valid values.
+    shared_query = {"sort": SORT_ORDERS.__contains__, "page": lambda value: value.isdigit() and value[0] != "0"}
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         count = partial(listing_count, queryset, scope=self.count_scope)
@@ -56,7 +58,7 @@ class ProductListView(ListView):
 
     def get(self, request, *args, **kwargs):
         try:
-            if fragments.page_is_shareable(request):
+            if fragments.page_is_shareable(request, query=self.shared_query):
                 return self.shared_page(request)
             return super().get(request, *args, **kwargs)
         except Http404:

@@ -296,3 +296,22 @@ def test_a_second_page_of_a_cached_listing_is_its_own_page(django_app, settings)
     titles = [t.text.strip() for t in second.html.select(".product-card__title")]
     assert titles == [p.title for p in products[24:]]
     assert first.html.select_one(".product-card__title").text.strip() == "Serum 00"
+
+
+@pytest.mark.parametrize("query", ["?utm_source=x", "?page=01", "?sort=nonsense", "?page=1&page=2", "?sort=title&x=1"])
+def test_only_plain_listing_addresses_are_shared_so_junk_parameters_cannot_fill_the_cache(
+    django_app, cache_writes, query
+):
+    ProductFactory(title="Lip balm")
+
+    page = django_app.get(f"/catalogue/{query}").maybe_follow()
+
+    assert "Lip balm" in page.text
+    assert not [key for key in cache_writes if key.startswith("fragment:listing-page")]
+
+
+def test_a_product_page_with_any_query_is_rendered_for_the_request_alone(django_app, cache_writes):
+    product = ProductFactory(title="Lip balm")
+
+    assert "Lip balm" in django_app.get(f"{product.get_absolute_url()}?ref=ad").text
+    assert not [key for key in cache_writes if key.startswith("fragment:product-page")]
