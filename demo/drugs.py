@@ -49,8 +49,10 @@ ISOTRETINOIN = {
         "weight: treatment usually starts at 0.5 mg for each kilogram of body weight a "
         "day, and the usual range is 0.5 to 1 mg/kg a day.\n\n"
         "- Swallow the capsules whole with food, once or twice a day.\n"
-        "- A course usually lasts 16 to 24 weeks (4 to 6 months). Most people see their "
-        "skin improve after 4 to 6 weeks; acne can look worse for the first few weeks.\n"
+        "- A course usually lasts about 15 to 20 weeks (4 to 6 months), until you have "
+        "taken a total of about 120 to 150 mg for each kilogram of body weight. Most "
+        "people see their skin improve after 4 to 6 weeks; acne can look worse for the "
+        "first few weeks.\n"
         "- Finish the course your doctor plans, even once your skin looks clear.\n"
         "- Keep lips and skin moisturised, and use an SPF 30 or higher sunscreen every "
         "day. Avoid strong sun and sunbeds.\n"
@@ -68,7 +70,7 @@ ISOTRETINOIN = {
         "- Back, joint or muscle pain\n"
         "- Headache\n"
         "- Dry mouth\n"
-        "- Worse vision at night\n"
+        "- Worse vision at night, and sight that is less sharp than usual\n"
         "- Raised muscle enzyme (creatine kinase) in blood tests"
     ),
     "serious_side_effects": (
@@ -80,7 +82,10 @@ ISOTRETINOIN = {
         "pressure around the brain)\n"
         "- A rash with blisters, peeling skin or sores in the mouth or eyes\n"
         "- Severe pain in the stomach or back, with or without vomiting (pancreatitis)\n"
-        "- Yellow skin or eyes, or dark urine (liver problems)\n"
+        "- Yellow skin or eyes, or dark urine (hepatitis). Liver enzymes rise in about "
+        "1 in 7 people, which is why your liver is checked in blood tests\n"
+        "- Very high blood fats: triglycerides above 800 mg/dL can inflame the pancreas, "
+        "so your doctor checks them and may stop treatment\n"
         "- Severe diarrhoea, bleeding from the bottom, or stomach cramps (bowel "
         "inflammation)\n"
         "- Changes in your hearing or eyesight\n"
@@ -213,7 +218,7 @@ TRETINOIN = {
         "alcohol toners, scrubs) adds to irritation. Do not use it on the same area as "
         "waxing."
     ),
-    "monitoring": "",
+    "monitoring": "No blood tests are needed.",
     "sources": "NHS: Tretinoin. UK Summary of Product Characteristics.",
     "questions": [
         (
@@ -252,9 +257,25 @@ CLINDAMYCIN = {
         "- People who have had bowel inflammation (colitis) after antibiotics"
     ),
     "interactions": "Do not use with erythromycin on the skin: the two work against each other.",
-    "monitoring": "",
+    "monitoring": (
+        "No routine blood tests are needed for the gel. Your doctor will review how your skin is doing after a few "
+        "weeks."
+    ),
     "sources": "NHS: Clindamycin. UK Summary of Product Characteristics (topical gel).",
-    "questions": [],
+    "questions": [
+        (
+            "Why do I need a prescription for a gel?",
+            "It is an antibiotic. Using antibiotics only when a doctor has judged they "
+            "are needed, and for a limited time, keeps the acne bacteria from becoming "
+            "resistant to them.",
+        ),
+        (
+            "Can I use it with my other acne products?",
+            "Often, yes: doctors commonly combine it with benzoyl peroxide. Tell your "
+            "doctor or our pharmacist what else you put on your skin, as several drying "
+            "products together can irritate it.",
+        ),
+    ],
 }
 
 DOXYCYCLINE = {
@@ -287,9 +308,25 @@ DOXYCYCLINE = {
         "- Antacids, iron, zinc and calcium stop it being absorbed: keep them 2 hours "
         "apart."
     ),
-    "monitoring": "",
+    "monitoring": (
+        "No routine blood tests are needed for an acne course. Your doctor will check how well it is working after "
+        "a few weeks."
+    ),
     "sources": "NHS: Doxycycline. British National Formulary.",
-    "questions": [],
+    "questions": [
+        (
+            "Can I take it with isotretinoin?",
+            "No. Taken together they can raise the pressure around the brain, so this "
+            "shop will not take an order that holds both. If your doctor moves you from "
+            "doxycycline to isotretinoin, finish or stop the doxycycline first as they "
+            "tell you.",
+        ),
+        (
+            "Why must I not take it with milk or antacids?",
+            "Calcium, iron, zinc and antacids bind to doxycycline in the gut, so less of "
+            "it is absorbed and it works less well. Keep them 2 hours apart.",
+        ),
+    ],
 }
 
 ADAPALENE = {
@@ -309,9 +346,21 @@ ADAPALENE = {
     "pregnancy_and_breastfeeding": ("Do not use in pregnancy. Ask a pharmacist before using while breastfeeding."),
     "who_must_not_take": "- People who are pregnant or planning a pregnancy",
     "interactions": "Other drying acne products add to irritation.",
-    "monitoring": "",
+    "monitoring": "No blood tests are needed.",
     "sources": "UK Summary of Product Characteristics (adapalene 0.1% gel).",
-    "questions": [],
+    "questions": [
+        (
+            "My skin is dry and red after starting. Should I stop?",
+            "Some dryness and redness in the first weeks is expected. Use it every other "
+            "evening and add a plain moisturiser; if your skin blisters or swells, stop "
+            "and ask our pharmacist.",
+        ),
+        (
+            "Can I use it with benzoyl peroxide?",
+            "Yes, many people do, one in the morning and one in the evening to begin "
+            "with, as the two together can be drying.",
+        ),
+    ],
 }
 
 BENZOYL_PEROXIDE = {
@@ -334,9 +383,19 @@ BENZOYL_PEROXIDE = {
     "pregnancy_and_breastfeeding": ("Very little is absorbed through the skin; ask a pharmacist if you are pregnant."),
     "who_must_not_take": "- Anyone allergic to benzoyl peroxide",
     "interactions": "Using it with tretinoin at the same time can inactivate the tretinoin.",
-    "monitoring": "",
+    "monitoring": "No blood tests are needed.",
     "sources": "NHS: Benzoyl peroxide.",
-    "questions": [],
+    "questions": [
+        (
+            "Which strength should I start with?",
+            "The lower strengths (2.5% or 5%) clear spots well and irritate less. Start with those.",
+        ),
+        (
+            "Why are my towels getting white patches?",
+            "Benzoyl peroxide bleaches fabric and hair. Rinse it off well, let it dry "
+            "before touching pillowcases, and use white towels.",
+        ),
+    ],
 }
 
 VITAMIN_A = {
@@ -356,9 +415,15 @@ VITAMIN_A = {
     "interactions": (
         "- Isotretinoin and acitretin: never together; the effects add up and can cause vitamin A poisoning."
     ),
-    "monitoring": "",
+    "monitoring": "No routine blood tests are needed at the labelled dose.",
     "sources": "NHS: Vitamin A.",
-    "questions": [],
+    "questions": [
+        (
+            "Can I take it while I am on isotretinoin?",
+            "No. Isotretinoin is itself made from vitamin A, and together they can cause "
+            "vitamin A poisoning. This shop will not take an order that holds both.",
+        ),
+    ],
 }
 
 ALL = [ISOTRETINOIN, TRETINOIN, CLINDAMYCIN, DOXYCYCLINE, ADAPALENE, BENZOYL_PEROXIDE, VITAMIN_A]

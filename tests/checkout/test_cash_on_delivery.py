@@ -112,3 +112,15 @@ def test_bad_address_input_gives_a_form_error(customer_app, pakistan, field, val
     assert response.status_code == 200
     assert message in response.text
     assert Order.objects.count() == 0
+
+
+def test_the_confirmation_email_greets_a_customer_who_gave_no_name_by_the_address_name(django_app, pakistan):
+    from tests.factories import UserFactory
+
+    nameless = UserFactory(first_name="", last_name="")
+    django_app.set_user(nameless)
+    add_to_basket(django_app, ProductFactory())
+
+    checkout_to_preview(django_app, first_name="Bilal").forms["place_order_form"].submit()
+
+    assert mail.outbox[0].body.startswith("Hello Bilal,")
