@@ -16,6 +16,17 @@ class ProductForm(oscar_forms.ProductForm):
         fields = [*oscar_forms.ProductForm.Meta.fields, *MEDICINE_FIELDS]
 
 
+class StockRecordForm(oscar_forms.StockRecordForm):
+    def clean_price(self):
+        # Prices show in whole rupees (settings.OSCAR_CURRENCY_FORMAT): paisa are
+        # not in use, and a stored Rs 1,450.50 would show as Rs 1,450 beside a
+        # total that counts the fifty paisa.
+        price = self.cleaned_data.get("price")
+        if price is not None and price != price.to_integral_value():
+            raise forms.ValidationError(_("Enter the price in whole rupees, e.g. 1450."))
+        return price
+
+
 class DrugInformationForm(forms.ModelForm):
     class Meta:
         model = DrugInformation
