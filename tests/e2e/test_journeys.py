@@ -75,6 +75,8 @@ def prescription_photo(tmp_path):
 def register(visitor, email):
     page = visitor.page
     page.goto("/accounts/login/")
+    page.fill("#id_registration-first_name", "Mehwish")
+    page.fill("#id_registration-last_name", "Anwar")
     page.fill("#id_registration-email", email)
     page.fill("#id_registration-password1", "a-long-pass-phrase-7")
     page.fill("#id_registration-password2", "a-long-pass-phrase-7")

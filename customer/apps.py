@@ -1,0 +1,5 @@
+from oscar.apps.customer import apps
+
+
+class CustomerConfig(apps.CustomerConfig):
+    name = "customer"
