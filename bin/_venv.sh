@@ -21,7 +21,8 @@ ensure_venv() {
         echo "==> Creating .venv"
         "$(find_python)" -m venv .venv
     fi
-    stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)${extras:+-$extras}"
+    # Hashed with Python, which every supported machine has (macOS lacks sha256sum).
+    stamp=".venv/.installed-$(.venv/bin/python -c 'import hashlib; print(hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest()[:16])')${extras:+-$extras}"
     if [ ! -f "$stamp" ]; then
         echo "==> Installing dependencies${extras:+ ($extras)}"
         .venv/bin/python -m pip install --quiet --upgrade pip

@@ -10,9 +10,9 @@ SECRET_KEY = "test-only-not-a-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
-# Real database engine from DATABASE_URL (PostgreSQL in CI's second run), but a
-# throw-away SQLite file by default so parallel checkouts never share state.
-# pytest-django creates and destroys the test database itself.
+# The database engine comes from DATABASE_URL as everywhere (PostgreSQL in CI's
+# second pass). pytest-django creates and destroys the test database itself: an
+# in-memory one for SQLite, ``test_<name>`` on PostgreSQL.
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
