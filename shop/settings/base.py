@@ -187,6 +187,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", _("English"))]
+FORMAT_MODULE_PATH = ["shop.formats"]
 TIME_ZONE = "Asia/Karachi"
 USE_I18N = True
 USE_TZ = True
