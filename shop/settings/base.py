@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.flatpages",
+    # Django's own form templates, for the project-wide form renderer below.
+    "django.forms",
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
     "checkout.apps.CheckoutConfig",
@@ -135,6 +137,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through TEMPLATES, so the project's overrides of widget
+# templates (e.g. the dashboard's image input, without inline handlers) apply.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 AUTHENTICATION_BACKENDS = [
     "oscar.apps.customer.auth_backends.EmailBackend",
