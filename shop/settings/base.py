@@ -295,6 +295,20 @@ SHOP_SHIPPING = {
     "free_standard_over": "5000",
 }
 
+# Who runs the pharmacy, shown in every page's footer and on the privacy page.
+# Demo values: a real deployment puts its own licence and registration here.
+SHOP_PHARMACY = {
+    "legal_name": "Jild Pharmacy (Private) Limited",
+    "licence_number": "DSL-ICT-2026-0000 (demo)",
+    "licence_authority": "Drug Sale Licence, Islamabad Capital Territory, under the Drugs Act 1976",
+    "pharmacist_in_charge": "Ayesha Siddiqui, PharmD",
+    "pharmacist_registration": "Pharmacy Council of Pakistan, Category A, No. 00000-A (demo)",
+    "address": "Office 0 (demo), Jinnah Avenue, Blue Area, Islamabad 44000, Pakistan",
+    "phone": "+92 51 0000000",
+    "email": "pharmacist@jild.example",
+    "hours": "Monday to Saturday, 9:00 to 21:00",
+}
+
 # Prescription uploads.
 PRESCRIPTION_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Django refuses the whole request when it is larger than this, before our form
