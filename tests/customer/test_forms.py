@@ -98,3 +98,27 @@ def test_bad_basket_quantities_are_refused_with_a_message(django_app, quantity):
     page = response.maybe_follow()
     assert page.html.select(".alert-danger, .alert-warning, .error-block")
     assert django_app.get("/basket/").html.select_one("#basket_formset") is None
+
+
+@pytest.mark.parametrize("selected", ["abc", "999999", "1e3"])
+def test_archiving_notifications_with_junk_ids_says_what_is_wrong(customer_app, customer, selected):
+    from oscar.core.loading import get_model as model
+
+    notification = model("communication", "Notification").objects.create(recipient=customer, subject="Approved")
+    inbox = "/accounts/notifications/inbox/"
+    customer_app.get(inbox)
+
+    response = customer_app.post(
+        "/accounts/notifications/update/",
+        {
+            "action": "archive",
+            "selected_notification": selected,
+            "csrfmiddlewaretoken": customer_app.cookies["csrftoken"],
+        },
+        headers={"Referer": f"http://testserver{inbox}"},
+    )
+
+    assert response.status_code == 302
+    assert "You need to select some notifications" in response.follow().text
+    notification.refresh_from_db()
+    assert notification.location == "Inbox"
