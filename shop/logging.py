@@ -1,15 +1,138 @@
-"""One JSON object per log line, for the log collector.
+"""JSON log lines for the log collector, and the filter that keeps health data out of them.
 
-Only the fields below are written. Log calls in this project pass identifiers
-(order numbers, prescription ids), never names, addresses or what a
-prescription is for; the formatter adds nothing from the request but its
-method and path, and drops query strings, where search terms could say more
-about a customer than they should.
+Log calls in this project pass identifiers (order numbers, prescription ids),
+never names, addresses or what a prescription is for. Oscar's own log calls are
+not so careful: a refused order is logged with the refusal's text, which names
+the medicine and why it needs a prescription, and every email sent is logged
+with its recipient. ``HealthDataFilter`` sits on every handler of the
+production profile (``production_logging``, ``gunicorn_logging``) and rewrites
+such records before anything is written:
+
+- the arguments of the message templates listed in ``WITHHELD_ARGUMENTS`` are
+  replaced, whatever their value, and those in ``PATH_ARGUMENTS`` lose their
+  query string;
+- an exception passed as an argument is logged by its type only;
+- email addresses and prescription references are masked anywhere in a message;
+- a traceback keeps its frames (file, line, code) but not the exceptions' text,
+  which for the shop's exceptions is text meant for the customer.
+
+The formatter adds nothing from the request but its method and path, and drops
+query strings, where search terms could say more about a customer than they
+should.
 """
 
 import json
 import logging
+import re
+import traceback
+from collections.abc import Mapping
 from datetime import UTC, datetime
+
+WITHHELD = "[withheld]"
+
+# Message template -> positions of its arguments that may carry health data or
+# contact details. These are Oscar's (checkout, communication, alerts).
+WITHHELD_ARGUMENTS = {
+    "Order #%s: unable to place order - %s": (1,),
+    "Order #%s: unable to take payment (%s) - restoring basket": (1,),
+    "Order #%s: payment error (%s)": (1,),
+    "Order #%s: unhandled exception while taking payment (%s)": (1,),
+    "Order #%s: unhandled exception while placing order (%s)": (1,),
+    "Order #%s: redirecting to %s": (1,),
+    "Sending email to %s": (0,),
+    "Sending alerts for '%s'": (0,),
+}
+# Message template -> positions of its arguments that are a URI: logged as the
+# path, without the query string (gunicorn's worker).
+PATH_ARGUMENTS = {
+    "Error handling request %s %s": (1,),
+    "Error handling request %s": (0,),
+}
+
+EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+# prescriptions.models.new_reference: "RX-" and 8 characters of its alphabet.
+PRESCRIPTION_REFERENCE = re.compile(r"\bRX-[A-Z0-9]{8}\b")
+
+
+def scrub(text: str) -> str:
+    return PRESCRIPTION_REFERENCE.sub("[prescription]", EMAIL.sub("[email]", text))
+
+
+def _safe_argument(value):
+    if isinstance(value, BaseException):
+        return type(value).__name__
+    if isinstance(value, str):
+        return scrub(value)
+    return value
+
+
+def _rewritten(template: str, args: tuple):
+    withheld, paths = WITHHELD_ARGUMENTS.get(template, ()), PATH_ARGUMENTS.get(template, ())
+    for index, value in enumerate(args):
+        if index in withheld:
+            yield WITHHELD
+        elif index in paths:
+            yield str(value).split("?", 1)[0]
+        else:
+            yield _safe_argument(value)
+
+
+def _exception_chain(exc: BaseException) -> list[tuple[BaseException, str]]:
+    """The exception and those behind it, oldest first, each with the line Python prints after it."""
+    chain, seen = [], set()
+    joint = ""
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        chain.append((exc, joint))
+        if exc.__cause__ is not None:
+            joint = "The above exception was the direct cause of the following exception:"
+            exc = exc.__cause__
+        elif exc.__context__ is not None and not exc.__suppress_context__:
+            joint = "During handling of the above exception, another exception occurred:"
+            exc = exc.__context__
+        else:
+            exc = None
+    return list(reversed(chain))
+
+
+def redacted_traceback(exc_info) -> str:
+    """Python's traceback, with each exception named by its type and its message left out."""
+    _type, exc, _tb = exc_info
+    if exc is None:
+        return ""
+    parts = []
+    for each, joint in _exception_chain(exc):
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_tb(each.__traceback__))
+        kind = type(each)
+        parts.append(f"{kind.__module__}.{kind.__qualname__}: {WITHHELD}\n")
+        if joint:
+            parts.append(f"\n{joint}\n\n")
+    return "".join(parts).rstrip("\n")
+
+
+class HealthDataFilter(logging.Filter):
+    """Rewrites a record so that nothing personal reaches a handler; never drops one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_health_data_filtered", False):
+            return True
+        args = record.args
+        if isinstance(args, tuple) and args:
+            record.args = tuple(_rewritten(record.msg if isinstance(record.msg, str) else "", args))
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        record.msg, record.args = scrub(message), ()
+        if record.exc_info:
+            record.exc_text = redacted_traceback(record.exc_info)
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        # A record can reach several handlers that carry this filter.
+        record._health_data_filtered = True
+        return True
 
 
 class JSONFormatter(logging.Formatter):
@@ -29,4 +152,84 @@ class JSONFormatter(logging.Formatter):
             entry["status"] = status
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
+
+
+class AccessLogFormatter(logging.Formatter):
+    """Gunicorn's access records as JSON: method, path, status, size and time, nothing else.
+
+    Gunicorn logs ``access_log_format`` with a mapping of its atoms as the
+    arguments; this formatter takes the few it wants from that mapping rather
+    than the formatted line, so a path holding quotes or backslashes still
+    gives valid JSON. No query string, referrer, user agent or address.
+    """
+
+    ATOMS = {"m": "method", "U": "path", "s": "status", "B": "bytes", "M": "duration_ms"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        atoms = record.args if isinstance(record.args, Mapping) else {}
+        entry = {
+            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+        }
+        for atom, field in self.ATOMS.items():
+            value = atoms.get(atom)
+            if isinstance(value, str):
+                # Gunicorn's SafeAtoms put a backslash before every double quote.
+                value = value.replace('\\"', '"')
+            entry[field] = _as_number(value) if field != "path" else value
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _as_number(value):
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None if value == "-" else value
+
+
+def _base(level: str) -> dict:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"no_health_data": {"()": "shop.logging.HealthDataFilter"}},
+        "formatters": {"json": {"()": "shop.logging.JSONFormatter"}},
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "json",
+                "filters": ["no_health_data"],
+            }
+        },
+        "root": {"handlers": ["stdout"], "level": level},
+    }
+
+
+def production_logging(level: str = "INFO") -> dict:
+    """The production profile's LOGGING: JSON lines on stdout, through HealthDataFilter."""
+    config = _base(level)
+    config["loggers"] = {
+        "oscar.alerts": {"level": "WARNING"},
+        # Django's request log line includes the query string; ours do not.
+        "django.server": {"level": "WARNING"},
+    }
+    return config
+
+
+def gunicorn_logging(level: str = "INFO") -> dict:
+    """Gunicorn's logconfig_dict: its error log through the same filter, its access log by AccessLogFormatter."""
+    config = _base(level)
+    config["formatters"]["access"] = {"()": "shop.logging.AccessLogFormatter"}
+    config["handlers"]["access"] = {
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stdout",
+        "formatter": "access",
+    }
+    config["loggers"] = {
+        "gunicorn.error": {"handlers": ["stdout"], "level": level, "propagate": False},
+        "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+    }
+    return config

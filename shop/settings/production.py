@@ -7,6 +7,8 @@ release (collectstatic) and served by whitenoise. Secrets come only from the
 environment: the app refuses to start without them.
 """
 
+from shop.logging import production_logging
+
 from .base import *  # noqa: F403
 from .base import CONTENT_SECURITY_POLICY, STORAGES, env
 
@@ -105,15 +107,6 @@ EMAIL_TIMEOUT = 10
 
 # --- Logs: JSON lines on stdout, no health data -------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "shop.logging.JSONFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
-    "root": {"handlers": ["stdout"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "oscar.alerts": {"level": "WARNING"},
-        # Django's request log line includes the query string; ours do not.
-        "django.server": {"level": "WARNING"},
-    },
-}
+# shop/logging.py: every record goes through HealthDataFilter, which withholds
+# what Oscar's own log calls would write about medicines and recipients.
+LOGGING = production_logging(env("LOG_LEVEL", default="INFO"))
