@@ -7,9 +7,10 @@ from catalogue.selectors import DEFAULT_SORT
 class SearchForm(forms.Form):
     """The search box in the header, and the query on the results page."""
 
+    MAX_LENGTH = 200
+
     q = forms.CharField(
         required=False,
-        max_length=200,
         label=_("Search products"),
         widget=forms.TextInput(
             attrs={
@@ -17,12 +18,18 @@ class SearchForm(forms.Form):
                 "placeholder": _("Search products, e.g. sunscreen"),
                 "class": "form-control",
                 "autocomplete": "off",
+                "maxlength": MAX_LENGTH,
             }
         ),
     )
 
     def cleaned_query(self) -> str:
-        return self.cleaned_data.get("q", "").strip() if self.is_valid() else ""
+        # A pasted paragraph is searched by its start rather than refused:
+        # the customer still gets results (see shortened()).
+        return self.cleaned_data.get("q", "").strip()[: self.MAX_LENGTH] if self.is_valid() else ""
+
+    def shortened(self) -> bool:
+        return self.is_valid() and len(self.cleaned_data.get("q", "").strip()) > self.MAX_LENGTH
 
 
 class SortForm(forms.Form):

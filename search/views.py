@@ -132,6 +132,11 @@ class SearchView(ListView):
     def get(self, request, *args, **kwargs):
         self.form = SearchForm(request.GET)
         self.query = self.form.cleaned_query()
+        if self.form.shortened():
+            messages.info(
+                request,
+                _("Your search was shortened to its first %(count)d characters.") % {"count": SearchForm.MAX_LENGTH},
+            )
         user_search.send(sender=self, session=request.session, user=request.user, query=self.query)
         try:
             return super().get(request, *args, **kwargs)
