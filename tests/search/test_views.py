@@ -17,7 +17,7 @@ def test_a_very_long_query_is_searched_by_its_start_and_the_customer_is_told(dja
     assert page.html.select("input[name=q]")[0]["maxlength"] == "200"
 
 
-def test_a_query_of_the_limit_is_searched_as_typed(django_app):
+def test_a_short_query_is_searched_as_typed_with_no_notice(django_app):
     ProductFactory(title="Niacinamide serum")
 
     page = django_app.get("/search/", {"q": "niacinamide"})
