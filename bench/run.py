@@ -251,7 +251,8 @@ class Gunicorn:
             try:
                 if requests.get(f"{self.base}/__bench__/bare/", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not listening yet, or a worker still importing the project on a busy machine.
                 pass
             time.sleep(0.3)
         self.stop()
