@@ -14,7 +14,9 @@ such records before anything is written:
 - an exception passed as an argument is logged by its type only;
 - email addresses and prescription references are masked anywhere in a message;
 - a traceback keeps its frames (file, line, code) but not the exceptions' text,
-  which for the shop's exceptions is text meant for the customer.
+  which for the shop's exceptions is text meant for the customer, and for the
+  database's can hold the values of a row; only import and configuration
+  errors keep theirs.
 
 The formatter adds nothing from the request but its method and path, and drops
 query strings, where search terms could say more about a customer than they
@@ -95,6 +97,11 @@ def _exception_chain(exc: BaseException) -> list[tuple[BaseException, str]]:
     return list(reversed(chain))
 
 
+def _speaks_of_code(exc: BaseException) -> bool:
+    """Exceptions whose text is about the code or its configuration, which the logs may keep."""
+    return isinstance(exc, ImportError) or type(exc).__name__ == "ImproperlyConfigured"
+
+
 def redacted_traceback(exc_info) -> str:
     """Python's traceback, with each exception named by its type and its message left out."""
     _type, exc, _tb = exc_info
@@ -103,9 +110,10 @@ def redacted_traceback(exc_info) -> str:
     parts = []
     for each, joint in _exception_chain(exc):
         parts.append("Traceback (most recent call last):\n")
-        parts.extend(traceback.format_tb(each.__traceback__))
+        parts.extend(scrub(frame) for frame in traceback.format_tb(each.__traceback__))
         kind = type(each)
-        parts.append(f"{kind.__module__}.{kind.__qualname__}: {WITHHELD}\n")
+        text = scrub(str(each)) if _speaks_of_code(each) else WITHHELD
+        parts.append(f"{kind.__module__}.{kind.__qualname__}: {text}\n")
         if joint:
             parts.append(f"\n{joint}\n\n")
     return "".join(parts).rstrip("\n")
@@ -158,15 +166,18 @@ class JSONFormatter(logging.Formatter):
 
 
 class AccessLogFormatter(logging.Formatter):
-    """Gunicorn's access records as JSON: method, path, status, size and time, nothing else.
+    """Gunicorn's access records as JSON, with the fields its ``access_log_format`` names.
 
-    Gunicorn logs ``access_log_format`` with a mapping of its atoms as the
-    arguments; this formatter takes the few it wants from that mapping rather
-    than the formatted line, so a path holding quotes or backslashes still
-    gives valid JSON. No query string, referrer, user agent or address.
+    Gunicorn logs ``access_log_format`` as the message and a mapping of its
+    atoms as the arguments. This formatter writes the atoms the format names,
+    each under a readable name, from that mapping rather than the formatted
+    line, so a path holding quotes or backslashes still gives valid JSON.
+    shop/gunicorn.conf.py names the method, path, status, size and time: no
+    query string, referrer, user agent or address.
     """
 
-    ATOMS = {"m": "method", "U": "path", "s": "status", "B": "bytes", "M": "duration_ms"}
+    NAMES = {"m": "method", "U": "path", "s": "status", "B": "bytes", "M": "duration_ms", "D": "duration_us"}
+    ATOM = re.compile(r"%\((\w+)\)s")
 
     def format(self, record: logging.LogRecord) -> str:
         atoms = record.args if isinstance(record.args, Mapping) else {}
@@ -175,13 +186,22 @@ class AccessLogFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
         }
-        for atom, field in self.ATOMS.items():
+        for atom in self.ATOM.findall(str(record.msg)):
             value = atoms.get(atom)
+            if atom == "U" and value in (None, "-"):
+                value = _path_of_request_line(atoms.get("r"))
             if isinstance(value, str):
                 # Gunicorn's SafeAtoms put a backslash before every double quote.
                 value = value.replace('\\"', '"')
-            entry[field] = _as_number(value) if field != "path" else value
+            name = self.NAMES.get(atom, atom)
+            entry[name] = value if name in ("method", "path") else _as_number(value)
         return json.dumps(entry, ensure_ascii=False)
+
+
+def _path_of_request_line(line) -> str | None:
+    """The path of "GET /path?query HTTP/1.1": gunicorn's error responses carry no PATH_INFO."""
+    parts = line.split() if isinstance(line, str) else []
+    return parts[1].split("?", 1)[0] if len(parts) == 3 else None
 
 
 def _as_number(value):
