@@ -8,20 +8,25 @@ def add_to_basket(app, product, quantity=1):
     return form.submit().follow()
 
 
-def fill_new_address(page, **overrides):
-    form = page.forms["new_shipping_address"]
-    values = {
-        "first_name": "Sana",
-        "last_name": "Qureshi",
-        "line1": "House 14, Street 7",
-        "line4": "Lahore",
-        "postcode": "54000",
-        "phone_number": "0300 1234567",
-    }
-    values.update(overrides)
-    for name, value in values.items():
+ADDRESS = {
+    "first_name": "Sana",
+    "last_name": "Qureshi",
+    "line1": "House 14, Street 7",
+    "line4": "Lahore",
+    "postcode": "54000",
+    "phone_number": "0300 1234567",
+}
+
+
+def submit_address(form, **overrides):
+    """Fill an address form (checkout or address book) with a good address, changed by ``overrides``."""
+    for name, value in {**ADDRESS, **overrides}.items():
         form[name] = value
     return form.submit()
+
+
+def fill_new_address(page, **overrides):
+    return submit_address(page.forms["new_shipping_address"], **overrides)
 
 
 def choose_method(page, code):

@@ -3,7 +3,7 @@
 import pytest
 from oscar.core.loading import get_model
 
-from tests.checkout_steps import add_to_basket, fill_new_address
+from tests.checkout_steps import add_to_basket, fill_new_address, submit_address
 from tests.factories import ProductFactory
 
 UserAddress = get_model("address", "UserAddress")
@@ -20,20 +20,7 @@ def address_form(page):
 
 
 def add_address(app, **overrides):
-    form = address_form(app.get("/accounts/addresses/add/"))
-    values = {
-        "first_name": "Sana",
-        "last_name": "Qureshi",
-        "line1": "House 14, Street 7",
-        "line4": "Islamabad",
-        "postcode": "44000",
-        "phone_number": "0300 1234567",
-        "country": "PK",
-    }
-    values.update(overrides)
-    for name, value in values.items():
-        form[name] = value
-    return form.submit()
+    return submit_address(address_form(app.get("/accounts/addresses/add/")), country="PK", **overrides)
 
 
 def test_the_address_book_uses_pakistani_labels(customer_app, pakistan):
