@@ -2,6 +2,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 from django.views.static import serve
 
 from catalogue.views import HomeView
@@ -9,6 +10,7 @@ from catalogue.views import HomeView
 urlpatterns = [
     path("", HomeView.as_view(), name="shop-home"),
     path("admin/", admin.site.urls),
+    path("privacy/", TemplateView.as_view(template_name="shop/privacy.html"), name="privacy"),
     path("accounts/prescriptions/", include("prescriptions.urls")),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]

@@ -8,14 +8,11 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import View, generic
 from django.views.decorators.cache import never_cache
-from oscar.core.loading import get_model
 
 from prescriptions import selectors, services
 from prescriptions.dashboard.forms import DecisionForm, DispensingPolicyForm, QueueFilterForm, RevokeForm
-from prescriptions.models import DEFAULT_POLICY, DispensingPolicy, Prescription
+from prescriptions.models import DispensingPolicy, Prescription
 from prescriptions.previews import first_page_png
-
-Product = get_model("catalogue", "Product")
 
 
 class QueueView(generic.ListView):
@@ -59,7 +56,7 @@ class ReviewView(generic.TemplateView):
             policy_rows=[
                 (
                     product,
-                    self.review.policies.get(product.pk, DEFAULT_POLICY),
+                    self.review.policies[product.pk],
                     self.review.acknowledgements.get(product.pk),
                 )
                 for product in prescription.products.all()
@@ -157,11 +154,11 @@ class PolicyListView(generic.ListView):
     context_object_name = "products"
 
     def get_queryset(self):
-        return Product.objects.filter(requires_prescription=True).select_related("dispensing_policy").order_by("title")
+        return selectors.products_under_dispensing_rules()
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["default_policy"] = DEFAULT_POLICY
+        ctx["rows"] = [(product, selectors.product_rules(product)) for product in ctx["products"]]
         return ctx
 
 
@@ -171,19 +168,26 @@ class PolicyUpdateView(generic.UpdateView):
     context_object_name = "policy"
 
     def get_object(self, queryset=None):
-        self.product = get_object_or_404(Product, pk=self.kwargs["product_pk"], requires_prescription=True)
+        self.product = get_object_or_404(selectors.products_under_dispensing_rules(), pk=self.kwargs["product_pk"])
+        self.rules = selectors.product_rules(self.product)
         try:
             return self.product.dispensing_policy
         except DispensingPolicy.DoesNotExist:
-            return DispensingPolicy(product=self.product, validity_days=DEFAULT_POLICY.validity_days)
+            # New rules start from those that apply now: the parent's, or the defaults.
+            current = self.rules.policy
+            return DispensingPolicy(
+                product=self.product,
+                **{name: getattr(current, name) for name in DispensingPolicyForm.Meta.fields},
+            )
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["product"] = self.product
+        ctx.update(product=self.product, rules=self.rules)
         return ctx
 
     def form_valid(self, form):
         form.instance.product = self.product
         form.save()
-        messages.success(self.request, _("Saved the dispensing rules for %(title)s.") % {"title": self.product.title})
+        saved = _("Saved the dispensing rules for %(title)s.") % {"title": self.product.get_title()}
+        messages.success(self.request, saved)
         return HttpResponseRedirect(reverse("dashboard:pharmacy-policy-list"))

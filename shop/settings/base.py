@@ -304,7 +304,7 @@ SHOP_PHARMACY = {
     "pharmacist_in_charge": "Ayesha Siddiqui, PharmD",
     "pharmacist_registration": "Pharmacy Council of Pakistan, Category A, No. 00000-A (demo)",
     "address": "Office 0 (demo), Jinnah Avenue, Blue Area, Islamabad 44000, Pakistan",
-    "phone": "+92 51 0000000",
+    "phone": "+92 51 2345678",
     "email": "pharmacist@jild.example",
     "hours": "Monday to Saturday, 9:00 to 21:00",
 }
