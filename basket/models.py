@@ -19,6 +19,10 @@ class Basket(AbstractBasket):
                     "product__parent__product_class",
                     "product__drug_information",
                     "product__dispensing_policy",
+                    # A variant's prescription rules come from its parent
+                    # when it has none of its own.
+                    "product__parent__drug_information",
+                    "product__parent__dispensing_policy",
                     "stockrecord",
                 )
                 .prefetch_related(

@@ -14,10 +14,14 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from prescriptions.models import DEFAULT_POLICY, DispensingPolicy, Prescription, PrescriptionItem
+from prescriptions.models import DispensingPolicy, Prescription, PrescriptionItem
+
+if TYPE_CHECKING:
+    from catalogue.models import DrugInformation
 
 
 class Reason(StrEnum):
@@ -33,6 +37,38 @@ class Reason(StrEnum):
     NO_PREGNANCY_TEST = "no_pregnancy_test"
     ACKNOWLEDGEMENT_MISSING = "acknowledgement_missing"
     LOGIN_REQUIRED = "login_required"
+
+
+@dataclass(frozen=True)
+class ProductRules:
+    """What governs one product: the prescription flag, the dispensing rules and the drug information.
+
+    A variant (child) product has each of them from its parent when it has
+    none of its own, so a variant of a prescription-only medicine can never
+    be sold under looser rules than the medicine itself. Built by
+    ``selectors.product_rules``, the one place that resolves them.
+    """
+
+    product_id: int
+    requires_prescription: bool
+    policy: DispensingPolicy
+    # The product whose own DispensingPolicy this is (the product or its
+    # parent), or None when neither has one and the defaults apply.
+    policy_product_id: int | None
+    drug: DrugInformation | None
+    # The product whose drug information applies, and whose page shows its
+    # pregnancy warning: the product itself, or its parent.
+    drug_product_id: int | None
+    # Acknowledging the warning on any of these products counts for this one.
+    acknowledgement_product_ids: frozenset[int] = frozenset()
+
+    @property
+    def has_own_rules(self) -> bool:
+        return self.policy_product_id is not None
+
+    @property
+    def inherits_rules(self) -> bool:
+        return self.policy_product_id is not None and self.policy_product_id != self.product_id
 
 
 @dataclass(frozen=True)
@@ -144,14 +180,16 @@ def allocate(
     *,
     items: Iterable[PrescriptionItem],
     other_prescriptions: Iterable[Prescription] = (),
-    policies: Mapping[int, DispensingPolicy],
+    rules: Mapping[int, ProductRules],
     acknowledged_product_ids: set[int],
     today: datetime.date,
 ) -> Coverage:
     """Match each line to one approved prescription item that covers all of it.
 
-    ``items`` are the customer's approved prescription items for the lines'
-    products; ``other_prescriptions`` their pending, rejected or revoked
+    ``rules`` holds each line's product's rules (``selectors.product_rules``);
+    ``acknowledged_product_ids`` the lines' products whose pregnancy warning
+    the customer has acknowledged. ``items`` are the customer's approved
+    prescription items for the lines' products; ``other_prescriptions`` their pending, rejected or revoked
     prescriptions for them, used only to explain a refusal (so it may be
     lazy, and is only read when a line is not covered). Among several items
     that qualify, the one that runs out soonest is used first.
@@ -163,7 +201,7 @@ def allocate(
         by_product.setdefault(item.product_id, []).append(item)
 
     for line in lines:
-        policy = policies.get(line.product_id, DEFAULT_POLICY)
+        policy = rules[line.product_id].policy
         # Both problems are reported: a customer who has not acknowledged the
         # warning and has no prescription needs to hear about both at once.
         unacknowledged = policy.risk_acknowledgement_required and line.product_id not in acknowledged_product_ids

@@ -3,11 +3,14 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.db.models import Value
+from django.db.models.functions import Coalesce, NullIf
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
+from prescriptions.selectors import prescription_only_products
 from prescriptions.uploads import ALLOWED_EXTENSIONS, inspect_upload
 
 Product = get_model("catalogue", "Product")
@@ -30,6 +33,10 @@ class ProductChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
                 )
         return super()._check_values(value)
+
+    def label_from_instance(self, obj):
+        # A variant without a title of its own is told apart by its attributes.
+        return str(obj) if obj.is_child and not obj.title else obj.get_title()
 
 
 class PrescriptionUploadForm(forms.Form):
@@ -68,8 +75,8 @@ class PrescriptionUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["products"].queryset = Product.objects.filter(requires_prescription=True, is_public=True).order_by(
-            "title"
+        self.fields["products"].queryset = prescription_only_products().order_by(
+            Coalesce(NullIf("title", Value("")), "parent__title"), "pk"
         )
         for name, field in self.fields.items():
             if name != "products":

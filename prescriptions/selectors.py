@@ -6,13 +6,15 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, cached_property
 from oscar.core.loading import get_model
 
-from prescriptions.coverage import Allocation, Conflict, Coverage, Reason, RxLine, Shortfall, allocate
+from prescriptions.coverage import Allocation, Conflict, Coverage, ProductRules, Reason, RxLine, Shortfall, allocate
 from prescriptions.models import (
+    DEFAULT_POLICY,
     Dispense,
     DispensingPolicy,
     Interaction,
@@ -31,28 +33,111 @@ def can_review_prescriptions(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(REVIEW_PERMISSION))
 
 
+# What ``product_rules`` reads, to load with the products (select_related).
+RULES_RELATED = ("dispensing_policy", "drug_information", "parent__dispensing_policy", "parent__drug_information")
+
+
+def _own_policy(product) -> DispensingPolicy | None:
+    # A missing reverse one-to-one raises RelatedObjectDoesNotExist, an AttributeError.
+    return getattr(product, "dispensing_policy", None)
+
+
+def _with_parent(product) -> list:
+    # A variant's own values come first, then its parent's.
+    return [product, product.parent] if product.parent_id else [product]
+
+
+def drug_holder(product):
+    """The product whose drug information applies to ``product`` (itself or its parent), or None."""
+    return next((p for p in _with_parent(product) if p.drug_information_id is not None), None)
+
+
+def acknowledgement_product_ids(product) -> frozenset[int]:
+    """Acknowledging the pregnancy warning on any of these products counts for ``product``."""
+    return frozenset(p.pk for p in _with_parent(product))
+
+
+def product_rules(product) -> ProductRules:
+    """The prescription flag, dispensing rules and drug information that govern ``product``.
+
+    The one place these are resolved: a variant (child) product has each of
+    them from its parent when it has none of its own. The gate, the
+    interaction check, the upload form, the acknowledgement, the product page
+    and the review page all ask here. Reads nothing when the product comes
+    with ``RULES_RELATED`` loaded.
+    """
+    candidates = _with_parent(product)
+    policy_holder = next((p for p in candidates if _own_policy(p) is not None), None)
+    drugs_from = drug_holder(product)
+    return ProductRules(
+        product_id=product.pk,
+        requires_prescription=any(p.requires_prescription for p in candidates),
+        policy=_own_policy(policy_holder) if policy_holder is not None else DEFAULT_POLICY,
+        policy_product_id=policy_holder.pk if policy_holder is not None else None,
+        drug=drugs_from.drug_information if drugs_from is not None else None,
+        drug_product_id=drugs_from.pk if drugs_from is not None else None,
+        acknowledgement_product_ids=acknowledgement_product_ids(product),
+    )
+
+
+def rules_for_products(products) -> dict[int, ProductRules]:
+    return {product.pk: product_rules(product) for product in products}
+
+
+def rules_for_ids(product_ids) -> dict[int, ProductRules]:
+    return rules_for_products(Product.objects.filter(pk__in=set(product_ids)).select_related(*RULES_RELATED))
+
+
 def requires_prescription(product) -> bool:
-    """Child products follow their parent: a variant of a prescription-only medicine is one too."""
-    return bool(product.requires_prescription or (product.parent_id and product.parent.requires_prescription))
+    return product_rules(product).requires_prescription
 
 
-def rx_lines(lines) -> list[RxLine]:
+def prescription_only_products() -> QuerySet:
+    """Products a customer can buy that need a prescription: what an upload may be for.
+
+    The queryset twin of ``product_rules(...).requires_prescription``: a
+    variant counts when it or its parent is prescription-only. Parents
+    themselves are left out, because only their variants can be bought.
+    """
+    return (
+        Product.objects.filter(Q(requires_prescription=True) | Q(parent__requires_prescription=True))
+        .exclude(structure=Product.PARENT)
+        .filter(is_public=True)
+        .exclude(parent__is_public=False)
+        .select_related("parent")
+    )
+
+
+def products_under_dispensing_rules() -> QuerySet:
+    """Every prescription-only product, parents and variants included, with what ``product_rules`` reads."""
+    return (
+        Product.objects.filter(Q(requires_prescription=True) | Q(parent__requires_prescription=True))
+        .select_related("parent", *RULES_RELATED)
+        .order_by(Coalesce(NullIf("title", Value("")), "parent__title"), "pk")
+    )
+
+
+def rx_lines(lines, rules: dict[int, ProductRules] | None = None) -> list[RxLine]:
     """The prescription-only lines among basket lines."""
+    rules = rules if rules is not None else rules_for_products({line.product for line in lines})
     return [
         RxLine(
             key=line.pk,
             product_id=line.product_id,
             title=line.product.get_title(),
             quantity=line.quantity,
-            url=line.product.get_absolute_url(),
+            url=_warning_url(line.product, rules[line.product_id]),
         )
         for line in lines
-        if requires_prescription(line.product)
+        if rules[line.product_id].requires_prescription
     ]
 
 
-def policies_for(product_ids) -> dict[int, DispensingPolicy]:
-    return {p.product_id: p for p in DispensingPolicy.objects.filter(product_id__in=product_ids)}
+def _warning_url(product, rules: ProductRules) -> str:
+    """The page that shows the product's pregnancy warning: its own, or its parent's when the drug is the parent's."""
+    if product.parent_id and rules.drug_product_id == product.parent_id:
+        return product.parent.get_absolute_url()
+    return product.get_absolute_url()
 
 
 def approved_items_for(*, user, product_ids, lock: bool = False) -> list[PrescriptionItem]:
@@ -83,10 +168,9 @@ def other_prescriptions_for(*, user, product_ids) -> list[Prescription]:
     )
 
 
-def acknowledged_product_ids(*, user, product_ids) -> set[int]:
-    return set(
-        RiskAcknowledgement.objects.filter(user=user, product_id__in=product_ids).values_list("product_id", flat=True)
-    )
+def acknowledged_product_ids(*, user, rules: dict[int, ProductRules]) -> set[int]:
+    """The products whose pregnancy warning the customer acknowledged, on the product or on its parent."""
+    return set(acknowledgements_for(user=user, rules=rules))
 
 
 def coverage_for_lines(
@@ -95,7 +179,7 @@ def coverage_for_lines(
     lines: list[RxLine],
     today: datetime.date | None = None,
     lock: bool = False,
-    policies: dict[int, DispensingPolicy] | None = None,
+    rules: dict[int, ProductRules] | None = None,
 ) -> Coverage:
     if not lines:
         return Coverage()
@@ -107,28 +191,32 @@ def coverage_for_lines(
             ]
         )
     product_ids = {line.product_id for line in lines}
+    rules = rules if rules is not None else rules_for_ids(product_ids)
     return allocate(
         lines,
         items=approved_items_for(user=user, product_ids=product_ids, lock=lock),
         # Only read to explain a refusal, so only queried when there is one.
         other_prescriptions=SimpleLazyObject(lambda: other_prescriptions_for(user=user, product_ids=product_ids)),
-        policies=policies if policies is not None else policies_for(product_ids),
-        acknowledged_product_ids=acknowledged_product_ids(user=user, product_ids=product_ids),
+        rules=rules,
+        acknowledged_product_ids=acknowledged_product_ids(user=user, rules=rules),
         today=today or timezone.localdate(),
     )
 
 
 def interaction_conflicts_for_ids(product_ids) -> list[Conflict]:
     return interaction_conflicts(
-        Product.objects.filter(pk__in=set(product_ids)).select_related("drug_information").order_by("pk")
+        Product.objects.filter(pk__in=set(product_ids)).select_related(*RULES_RELATED).order_by("pk")
     )
 
 
 def interaction_conflicts(products) -> list[Conflict]:
-    """Pairs among these products (drug information loaded) that must not be taken together."""
+    """Pairs among these products (``RULES_RELATED`` loaded) that must not be taken together.
+
+    A variant without drug information of its own is checked as its parent's drug.
+    """
     by_class: dict[str, list] = {}
     for product in {p.pk: p for p in products}.values():
-        drug = product.drug_information
+        drug = product_rules(product).drug
         if drug is not None and drug.drug_class:
             by_class.setdefault(drug.drug_class, []).append(product)
     if len(by_class) < 2:
@@ -146,13 +234,13 @@ def interaction_conflicts(products) -> list[Conflict]:
 def basket_coverage(*, user, basket, today: datetime.date | None = None, lock: bool = False) -> Coverage:
     """Where the basket stands: each prescription-only line, and any medicines that clash.
 
-    The basket's lines arrive with their products' drug information and
-    dispensing policies loaded (basket.models.Basket.all_lines).
+    The basket's lines arrive with their products' rules loaded, their
+    parents' too (basket.models.Basket.all_lines).
     """
     lines = list(basket.all_lines())
     products = [line.product for line in lines]
-    policies = {p.pk: policy for p in products if (policy := getattr(p, "dispensing_policy", None)) is not None}
-    coverage = coverage_for_lines(user=user, lines=rx_lines(lines), today=today, lock=lock, policies=policies)
+    rules = rules_for_products(products)
+    coverage = coverage_for_lines(user=user, lines=rx_lines(lines, rules), today=today, lock=lock, rules=rules)
     coverage.conflicts = interaction_conflicts(products)
     return coverage
 
@@ -225,10 +313,31 @@ def dispenses_for_order(*, order) -> dict[int, Dispense]:
     return {d.order_line_id: d for d in Dispense.objects.filter(order_line__order=order).select_related("prescription")}
 
 
+def acknowledgements_for(*, user, rules: dict[int, ProductRules]) -> dict[int, RiskAcknowledgement]:
+    """Per product: the customer's acknowledgement of its pregnancy warning, given on it or on its parent."""
+    return _latest_acknowledgements(
+        user=user, asked={product_id: r.acknowledgement_product_ids for product_id, r in rules.items()}
+    )
+
+
+def _latest_acknowledgements(*, user, asked: dict[int, frozenset[int]]) -> dict[int, RiskAcknowledgement]:
+    wanted = set().union(*asked.values()) if asked else set()
+    given = {
+        a.product_id: a
+        for a in RiskAcknowledgement.objects.filter(user=user, product_id__in=wanted).order_by("acknowledged_at", "pk")
+    }
+    found = {}
+    for product_id, product_ids in asked.items():
+        candidates = [given[pid] for pid in product_ids if pid in given]
+        if candidates:
+            found[product_id] = max(candidates, key=lambda a: (a.acknowledged_at, a.pk))
+    return found
+
+
 def has_acknowledged(*, user, product) -> RiskAcknowledgement | None:
     if not (user and user.is_authenticated):
         return None
-    return RiskAcknowledgement.objects.filter(user=user, product=product).first()
+    return _latest_acknowledgements(user=user, asked={product.pk: acknowledgement_product_ids(product)}).get(product.pk)
 
 
 # --- The pharmacist's workspace -----------------------------------------------------
@@ -319,16 +428,24 @@ class ReviewContext:
     earlier: list[Prescription]
     waiting_lines: list
     conflicts: list[Conflict]
-    policies: dict[int, DispensingPolicy]
+    # For every product on the prescription (a variant's from its parent when it has none).
+    rules: dict[int, ProductRules]
     acknowledgements: dict[int, RiskAcknowledgement]
     orders_count: int
+
+    @property
+    def policies(self) -> dict[int, DispensingPolicy]:
+        """The dispensing rules that apply to each product: its own, its parent's, or the defaults."""
+        return {product_id: rules.policy for product_id, rules in self.rules.items()}
 
 
 def review_context(*, prescription: Prescription, recent_days: int = 90) -> ReviewContext:
     Line = get_model("basket", "Line")
     OrderLine = get_model("order", "Line")
     user = prescription.user
-    product_ids = [p.pk for p in prescription.products.all()]
+    products = list(prescription.products.all())
+    product_ids = [p.pk for p in products]
+    rules = rules_for_ids(product_ids)
     waiting_lines = list(
         Line.objects.filter(basket__owner=user, basket__status="Open").select_related("product").order_by("pk")
     )
@@ -346,10 +463,8 @@ def review_context(*, prescription: Prescription, recent_days: int = 90) -> Revi
         ),
         waiting_lines=[line for line in waiting_lines if line.product_id in product_ids],
         conflicts=interaction_conflicts_for_ids(considered),
-        policies=policies_for(product_ids),
-        acknowledgements={
-            a.product_id: a for a in RiskAcknowledgement.objects.filter(user=user, product_id__in=product_ids)
-        },
+        rules=rules,
+        acknowledgements=acknowledgements_for(user=user, rules=rules),
         orders_count=get_model("order", "Order").objects.filter(user=user).count(),
     )
 

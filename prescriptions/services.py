@@ -21,14 +21,13 @@ from django.utils.translation import gettext as _
 from prescriptions import notifications
 from prescriptions.coverage import Allocation, Conflict, Shortfall
 from prescriptions.models import (
-    DEFAULT_POLICY,
     Dispense,
     Prescription,
     PrescriptionEvent,
     PrescriptionItem,
     RiskAcknowledgement,
 )
-from prescriptions.selectors import basket_coverage, can_review_prescriptions, policies_for
+from prescriptions.selectors import basket_coverage, can_review_prescriptions, rules_for_ids
 from prescriptions.uploads import CleanFile
 
 Status = Prescription.Status
@@ -223,7 +222,7 @@ def prescriptions_dispense(*, reservation: Reservation, order) -> list[Dispense]
     if not reservation.allocations:
         return []
     order_lines = {line.product_id: line for line in order.lines.all()}
-    policies = policies_for({a.item.product_id for a in reservation.allocations})
+    rules = rules_for_ids({a.item.product_id for a in reservation.allocations})
     dispenses = []
     for allocation in reservation.allocations:
         item = allocation.item
@@ -231,7 +230,7 @@ def prescriptions_dispense(*, reservation: Reservation, order) -> list[Dispense]
         quantity = allocation.line.quantity
         if item.quantity_remaining < quantity:  # cannot happen while the row is locked
             raise PrescriptionRequired([])
-        policy = policies.get(item.product_id, DEFAULT_POLICY)
+        policy = rules[item.product_id].policy
         # Without refills an approval is good for one dispense, whatever is left.
         item.quantity_remaining = item.quantity_remaining - quantity if policy.refills_allowed else 0
         item.save(update_fields=["quantity_remaining"])
@@ -304,8 +303,8 @@ def _check_policies(prescription: Prescription, approval: Approval, product_ids:
     errors = []
     if approval.valid_until < today:
         errors.append(_("The valid-until date is in the past."))
-    policies = policies_for(product_ids)
-    for policy in (policies.get(pid, DEFAULT_POLICY) for pid in product_ids):
+    rules = rules_for_ids(product_ids)
+    for policy in (rules[pid].policy for pid in product_ids):
         window = policy.validity_window_days(can_become_pregnant=approval.patient_can_become_pregnant)
         latest = prescription.issued_on + datetime.timedelta(days=window)
         if approval.valid_until > latest:

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from prescriptions.models import DEFAULT_POLICY, DispensingPolicy, Prescription
+from prescriptions.models import DispensingPolicy, Prescription
 from prescriptions.selectors import QUEUE_FILTERS
 
 QUEUE_LABELS = {
@@ -86,13 +86,14 @@ class DecisionForm(forms.Form):
     )
 
     def __init__(self, *args, prescription: Prescription, policies: dict[int, DispensingPolicy], action=None, **kwargs):
+        # ``policies``: the rules that apply to every product on the prescription
+        # (selectors.ReviewContext.policies), a variant's from its parent.
         super().__init__(*args, **kwargs)
         self.prescription = prescription
         self.action = action
         self.products = list(prescription.products.all())
         self.pregnancy_rules = any(
-            policies.get(p.pk, DEFAULT_POLICY).pregnancy_test_required
-            or policies.get(p.pk, DEFAULT_POLICY).risk_acknowledgement_required
+            policies[p.pk].pregnancy_test_required or policies[p.pk].risk_acknowledgement_required
             for p in self.products
         )
         checklist = CHECKLIST + (PREGNANCY_CHECKLIST if self.pregnancy_rules else [])
@@ -108,12 +109,10 @@ class DecisionForm(forms.Form):
             )
         # Default: the longest the rules allow, counted from the date of issue,
         # using the stricter window until the pharmacist records otherwise.
-        windows = [
-            policies.get(p.pk, DEFAULT_POLICY).validity_window_days(can_become_pregnant=None) for p in self.products
-        ]
+        windows = [policies[p.pk].validity_window_days(can_become_pregnant=None) for p in self.products]
         default_until = prescription.issued_on + datetime.timedelta(days=min(windows or [30]))
         self.fields["valid_until"].initial = max(default_until, timezone.localdate())
-        supply_caps = [policies[p.pk].max_supply_days for p in self.products if p.pk in policies]
+        supply_caps = [policies[p.pk].max_supply_days for p in self.products]
         self.fields["days_supply"].initial = min([c for c in supply_caps if c] or [30])
         for field in self.fields.values():
             # no-widget-init: plain controls, not Oscar's select2/date pickers,

@@ -18,6 +18,18 @@ def basket_prescription_status(context):
     return selectors.basket_line_status(user=request.user, basket=request.basket)
 
 
+@register.simple_tag
+def prescription_rules(product):
+    """The flag, dispensing rules and drug information that govern the product (a variant's from its parent)."""
+    return selectors.product_rules(product)
+
+
+@register.simple_tag
+def warning_product(product):
+    """The product whose drug information, and so whose pregnancy warning, applies: itself or its parent."""
+    return selectors.drug_holder(product) or product
+
+
 @register.simple_tag(takes_context=True)
 def risk_acknowledgement(context, product):
     return selectors.has_acknowledged(user=context["request"].user, product=product)
