@@ -1,5 +1,6 @@
 """Builders for uploaded files, benign and hostile, made in memory for each test."""
 
+import functools
 import struct
 import zlib
 from io import BytesIO
@@ -90,3 +91,208 @@ def pdf_of_exact_size(size: int) -> bytes:
             return content
         padding += size - len(content)
     raise AssertionError(f"could not build a PDF of {size} bytes")
+
+
+def pdf_with_objects(*bodies: bytes) -> bytes:
+    """A PDF written by hand, object 1 (the catalog) first, with a correct cross-reference table."""
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<< /Root 1 0 R /Size %d >>\nstartxref\n%d\n%%%%EOF\n" % (len(bodies) + 1, xref)
+
+
+def stream(data: bytes, entries: bytes = b"") -> bytes:
+    return b"<< /Length %d %s >>\nstream\n" % (len(data), entries) + data + b"\nendstream"
+
+
+# --- Decompression bombs ------------------------------------------------------------------
+
+MB = 1024 * 1024
+_SPACES = b" " * MB
+
+
+@functools.cache
+def _deflated_megabyte_of_spaces() -> bytes:
+    # After a full flush the compressor starts afresh, so every further
+    # megabyte of spaces comes out as these same bytes: a gigabyte of deflate
+    # is this block repeated, built in a blink instead of compressed for seconds.
+    compressor = zlib.compressobj(9)
+    compressor.compress(_SPACES)
+    compressor.flush(zlib.Z_FULL_FLUSH)
+    return compressor.compress(_SPACES) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+@functools.cache
+def deflate_bomb(megabytes: int, prefix: bytes = b"") -> bytes:
+    """zlib data that inflates to ``prefix`` and then ``megabytes`` MB of spaces (about 1,000 to 1)."""
+    compressor = zlib.compressobj(9)
+    head = compressor.compress(prefix) + compressor.flush(zlib.Z_FULL_FLUSH)
+    # The Adler-32 checksum of prefix + n spaces, worked out rather than computed over a gigabyte.
+    a, b = zlib.adler32(prefix) & 0xFFFF, zlib.adler32(prefix) >> 16
+    n = megabytes * MB
+    a, b = (a + 32 * n) % 65521, (b + n * a + 32 * n * (n + 1) // 2) % 65521
+    final_empty_block = b"\x03\x00"
+    return head + _deflated_megabyte_of_spaces() * megabytes + final_empty_block + struct.pack(">I", (b << 16) | a)
+
+
+def lzw_bomb(megabytes: int) -> bytes:
+    """LZWDecode data for a run of spaces: each code stands for one more space than the one before."""
+    codes, width, table, out = [], 9, 258, 0
+    while out < megabytes * MB:
+        codes.append((32, width))
+        out += 1
+        length = 1
+        while table < 4095:
+            codes.append((table, width))
+            table += 1
+            length += 1
+            out += length
+            if table + 1 >= 1 << width and width < 12:
+                width += 1
+        codes.append((256, width))  # clear the table and start again
+        width, table = 9, 258
+    codes.append((257, width))
+    bits = "".join(format(code, f"0{size}b") for code, size in codes)
+    bits += "0" * (-len(bits) % 8)
+    return int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+_CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
+_PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+
+
+def _page(entries: bytes = b"") -> bytes:
+    return b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R %s >>" % entries
+
+
+@functools.cache
+def pdf_bomb(where: str = "content", megabytes: int = 1024) -> bytes:
+    """A PDF of about a megabyte (or less) whose streams unpack to ``megabytes`` MB.
+
+    ``where``: the page's content stream ("content"), a content stream packed
+    twice ("flate-twice"), hex text of a packed one ("hex-over-flate"), LZW
+    ("lzw"), an embedded font ("font"), a picture's pixels ("image"), many
+    streams of a megabyte each ("many-streams"), or an object stream
+    ("object-stream").
+    """
+    bomb = deflate_bomb(megabytes)
+    if where == "content":
+        return pdf_with_objects(_CATALOG, _PAGES, _page(), stream(bomb, b"/Filter /FlateDecode"))
+    if where == "flate-twice":
+        packed = stream(zlib.compress(bomb, 9), b"/Filter [/FlateDecode /FlateDecode]")
+        return pdf_with_objects(_CATALOG, _PAGES, _page(), packed)
+    if where == "hex-over-flate":
+        hexed = stream(bomb.hex().encode() + b">", b"/Filter [/ASCIIHexDecode /FlateDecode]")
+        return pdf_with_objects(_CATALOG, _PAGES, _page(), hexed)
+    if where == "lzw":
+        return pdf_with_objects(_CATALOG, _PAGES, _page(), stream(lzw_bomb(megabytes), b"/Filter /LZWDecode"))
+    if where == "font":
+        return pdf_with_objects(
+            _CATALOG,
+            _PAGES,
+            _page(b"/Resources << /Font << /F1 5 0 R >> >>"),
+            stream(b"BT /F1 12 Tf 72 720 Td (Rx) Tj ET"),
+            b"<< /Type /Font /Subtype /TrueType /BaseFont /Rx /FontDescriptor 6 0 R >>",
+            b"<< /Type /FontDescriptor /FontName /Rx /Flags 32 /FontBBox [0 0 1000 1000] /ItalicAngle 0"
+            b" /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile2 7 0 R >>",
+            stream(bomb, b"/Filter /FlateDecode"),
+        )
+    if where == "image":
+        return pdf_with_objects(
+            _CATALOG,
+            _PAGES,
+            _page(b"/Resources << /XObject << /Im1 5 0 R >> >>"),
+            stream(b"q 500 0 0 700 40 60 cm /Im1 Do Q"),
+            stream(
+                bomb,
+                b"/Type /XObject /Subtype /Image /Width 4000 /Height 5000 /ColorSpace /DeviceGray"
+                b" /BitsPerComponent 8 /Filter /FlateDecode",
+            ),
+        )
+    if where == "many-streams":
+        parts = [stream(deflate_bomb(1), b"/Filter /FlateDecode") for _ in range(megabytes)]
+        contents = b" ".join(b"%d 0 R" % number for number in range(4, 4 + megabytes))
+        page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents [%s] >>" % contents
+        return pdf_with_objects(_CATALOG, _PAGES, page, *parts)
+    if where == "object-stream":
+        return pdf_with_object_stream(megabytes)
+    raise ValueError(where)
+
+
+def pdf_with_object_stream(megabytes: int, *, length_in_object_stream: bool = False) -> bytes:
+    """A PDF 1.5 file whose page resources sit in an object stream padded to ``megabytes`` MB of spaces.
+
+    With ``length_in_object_stream``, a second, small object stream holds the
+    resources, and the length of that one is stored in the padded one, so that
+    reading it makes a reader unpack the padded one first.
+    """
+    # Objects: 1 catalog, 2 pages, 3 page, 4 content, 5 and 6 object streams (6 only with
+    # length_in_object_stream), 7 the resources, 8 the length of object stream 5, 9 the cross-reference stream.
+    resources = b"<< /ProcSet [/PDF] >>"
+    direct = {1: _CATALOG, 2: _PAGES, 3: _page(b"/Resources 7 0 R"), 4: stream(b"BT ET")}
+    if length_in_object_stream:
+        first, data = _object_stream_data({7: resources})
+        small = zlib.compress(data)
+        direct[5] = (
+            b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length 8 0 R >>\nstream\n" % first
+            + small
+            + b"\nendstream"
+        )
+        padded_number, members, packed_in = 6, {8: b"%d" % len(small)}, {7: (5, 0), 8: (6, 0)}
+    else:
+        padded_number, members, packed_in = 5, {7: resources}, {7: (5, 0)}
+    first, data = _object_stream_data(members)
+    direct[padded_number] = stream(
+        deflate_bomb(megabytes, data), b"/Type /ObjStm /N %d /First %d /Filter /FlateDecode" % (len(members), first)
+    )
+
+    out = b"%PDF-1.5\n"
+    offsets = {}
+    for number in sorted(direct):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + direct[number] + b"\nendobj\n"
+    offsets[9] = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 65535)]
+    for number in range(1, 10):
+        if number in offsets:
+            rows.append(struct.pack(">BIH", 1, offsets[number], 0))
+        elif number in packed_in:
+            rows.append(struct.pack(">BIH", 2, *packed_in[number]))
+        else:
+            rows.append(struct.pack(">BIH", 0, 0, 0))
+    table = b"".join(rows)
+    out += b"9 0 obj\n" + stream(table, b"/Type /XRef /Size 10 /W [1 4 2] /Root 1 0 R") + b"\nendobj\n"
+    return out + b"startxref\n%d\n%%%%EOF\n" % offsets[9]
+
+
+def _object_stream_data(members: dict[int, bytes]) -> tuple[int, bytes]:
+    body, header = b"", []
+    for number, obj in members.items():
+        header.append(b"%d %d" % (number, len(body)))
+        body += obj + b" "
+    head = b" ".join(header) + b" "
+    return len(head), head + body
+
+
+def pdf_with_picture(width: int, height: int, *, header_size: tuple[int, int] | None = None) -> bytes:
+    """A PDF showing a JPEG whose dictionary says ``width`` × ``height``; its own header may say otherwise."""
+    jpeg = bytearray(image_bytes("JPEG", size=(16, 16)))
+    if header_size is not None:
+        frame = jpeg.index(b"\xff\xc0")  # baseline frame header: length, precision, height, width
+        jpeg[frame + 5 : frame + 9] = struct.pack(">HH", header_size[1], header_size[0])
+    return pdf_with_objects(
+        _CATALOG,
+        _PAGES,
+        _page(b"/Resources << /XObject << /Im1 5 0 R >> >>"),
+        stream(b"q 500 0 0 700 40 60 cm /Im1 Do Q"),
+        stream(
+            bytes(jpeg),
+            b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB"
+            b" /BitsPerComponent 8 /Filter /DCTDecode" % (width, height),
+        ),
+    )

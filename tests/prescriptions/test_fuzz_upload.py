@@ -19,7 +19,7 @@ from PIL import Image
 
 from prescriptions.models import Prescription
 from tests.factories import ProductFactory, RxProductFactory
-from tests.files import image_bytes, pdf_bytes, png_claiming_size
+from tests.files import image_bytes, pdf_bytes, pdf_with_objects, png_claiming_size
 
 pytestmark = pytest.mark.django_db
 
@@ -105,19 +105,6 @@ def multipart(parts) -> bytes:
             body += b'"\r\nContent-Type: ' + quoted(content_type) + b"\r\n\r\n" + content
         body += b"\r\n"
     return body + f"--{BOUNDARY}--\r\n".encode()
-
-
-def pdf_with_objects(*bodies: bytes) -> bytes:
-    """A PDF written by hand, object 1 first, with a correct cross-reference table."""
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(bodies, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    return out + b"trailer\n<< /Root 1 0 R /Size %d >>\nstartxref\n%d\n%%%%EOF\n" % (len(bodies) + 1, xref)
 
 
 def stored_files() -> set[Path]:

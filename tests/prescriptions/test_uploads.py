@@ -2,19 +2,33 @@
 
 import os
 import time
+import tracemalloc
 from io import BytesIO
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from PIL import Image
 
+from prescriptions import uploads
 from prescriptions.models import Prescription
+from prescriptions.uploads import inspect_upload
 from tests.factories import RxProductFactory
-from tests.files import image_bytes, pdf_bytes, pdf_of_exact_size, png_claiming_size
+from tests.files import (
+    MB,
+    image_bytes,
+    pdf_bomb,
+    pdf_bytes,
+    pdf_of_exact_size,
+    pdf_with_object_stream,
+    pdf_with_objects,
+    pdf_with_picture,
+    png_claiming_size,
+    stream,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
-
-MB = 1024 * 1024
 
 
 def stored_files():
@@ -184,14 +198,100 @@ def test_a_file_exactly_at_the_limit_passes_the_size_check(upload_page):
 
 
 def test_the_decompression_bomb_is_refused_quickly():
-    from prescriptions.uploads import inspect_upload
-    from tests.files import upload
-
     started = time.perf_counter()
     with pytest.raises(Exception, match="too many pixels"):
         inspect_upload(upload("bomb.png", png_claiming_size(20_000, 20_000)))
     # Generous: decoding 400 million pixels would take seconds and gigabytes.
     assert time.perf_counter() - started < 1.0
+
+
+UNPACKS_TOO_FAR = "This PDF unpacks to more than 100.0\xa0MB when it is opened"
+HOSTILE_PDFS = {
+    # A page whose content stream is a megabyte in the file and a gigabyte unpacked.
+    "content-stream": (lambda: pdf_bomb("content"), UNPACKS_TOO_FAR),
+    "packed-twice": (lambda: pdf_bomb("flate-twice"), UNPACKS_TOO_FAR),
+    "hex-text-of-packed-data": (lambda: pdf_bomb("hex-over-flate"), UNPACKS_TOO_FAR),
+    "lzw": (lambda: pdf_bomb("lzw", megabytes=200), UNPACKS_TOO_FAR),
+    "embedded-font": (lambda: pdf_bomb("font"), UNPACKS_TOO_FAR),
+    "picture-pixels": (lambda: pdf_bomb("image"), UNPACKS_TOO_FAR),
+    # None of them large, but together far more than a prescription.
+    "150-streams-of-a-megabyte": (lambda: pdf_bomb("many-streams", megabytes=150), UNPACKS_TOO_FAR),
+    "object-stream": (lambda: pdf_bomb("object-stream"), UNPACKS_TOO_FAR),
+    # Reading the small object stream's length makes the reader unpack the big one.
+    "object-stream-behind-a-length": (
+        lambda: pdf_with_object_stream(1024, length_in_object_stream=True),
+        UNPACKS_TOO_FAR,
+    ),
+    "picture-declaring-100000x100000": (
+        lambda: pdf_with_picture(100_000, 100_000),
+        "holds a picture of 100000 × 100000 pixels, too large to process",
+    ),
+    "jpeg-header-declaring-30000x30000": (
+        lambda: pdf_with_picture(100, 100, header_size=(30_000, 30_000)),
+        "holds a picture of 30000 × 30000 pixels, too large to process",
+    ),
+    "filter-that-cannot-be-bounded": (
+        lambda: pdf_with_objects(
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            stream(b"\x00" * 64, b"/Filter /BrotliDecode"),
+        ),
+        "This PDF is packed in a way we cannot check",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_PDFS))
+def test_pdfs_that_unpack_to_far_more_than_they_weigh_are_refused_and_nothing_is_stored(upload_page, case):
+    build, message = HOSTILE_PDFS[case]
+
+    response = upload_page("scan.pdf", build(), "application/pdf")
+
+    assert response.status_code == 200
+    assert message in file_error(response)
+    assert Prescription.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_a_pdf_bomb_is_refused_quickly_without_ever_being_unpacked_whole():
+    bomb = upload("scan.pdf", pdf_bomb("content", megabytes=1024))
+    assert len(bomb) < 1.1 * MB
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(ValidationError, match="unpacks to more than"):
+            inspect_upload(bomb)
+        elapsed = time.perf_counter() - started
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # Generous, for a slow shared machine: unpacking it all takes seconds and a gigabyte.
+    assert elapsed < 2.0
+    # Unpacked a piece at a time; pypdf's own decoding would hold 75 MB of it at once.
+    assert peak < 32 * MB
+
+
+def test_a_pdf_that_takes_too_long_to_unpack_is_refused(monkeypatch):
+    lzw = upload("scan.pdf", pdf_bomb("lzw", megabytes=1))  # 7 MB, under the budget, unpacked in Python
+    inspect_upload(lzw)
+    monkeypatch.setattr(uploads, "MAX_PDF_UNPACK_SECONDS", 0.0)
+
+    with pytest.raises(ValidationError, match="too complex for us to check"):
+        inspect_upload(lzw)
+
+
+def test_a_scan_of_several_full_pages_is_accepted(upload_page):
+    pages = [Image.new("RGB", (2480, 3508), (250, 250, 250)) for _ in range(4)]  # A4 at 300 dpi
+    out = BytesIO()
+    pages[0].save(out, format="PDF", resolution=300, save_all=True, append_images=pages[1:])
+
+    response = upload_page("scan.pdf", out.getvalue(), "application/pdf")
+
+    assert response.status_code == 302
+    assert Prescription.objects.get().file_kind == "pdf"
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
