@@ -141,13 +141,23 @@ class PrescriptionUploadView(AccountPageMixin, generic.FormView):
         return HttpResponseRedirect(safe_next(self.request, detail))
 
 
+def protect_private_file(response):
+    """Headers for a response holding a prescription file or a picture of one.
+
+    They stop a browser from running anything in it, even if a hostile file
+    got past the checks at upload, and from keeping or passing it on.
+    """
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @method_decorator(never_cache, name="dispatch")
 class PrescriptionFileView(LoginRequiredMixin, View):
-    """The uploaded file, for its owner and for pharmacists only.
-
-    Files are served with headers that stop a browser from running anything in
-    them, even if a hostile file got past the checks at upload.
-    """
+    """The uploaded file, for its owner and for pharmacists only."""
 
     def get(self, request, public_id):
         try:
@@ -163,12 +173,7 @@ class PrescriptionFileView(LoginRequiredMixin, View):
             as_attachment=not inline,
             filename=f"prescription-{prescription.reference}.{extension}",
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-        response["Cross-Origin-Resource-Policy"] = "same-origin"
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        return protect_private_file(response)
 
 
 class RiskAcknowledgeView(LoginRequiredMixin, View):

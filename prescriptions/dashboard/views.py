@@ -1,7 +1,9 @@
 """The pharmacist's workspace in Oscar's dashboard: queue, review, decisions, dispensing rules."""
 
+from io import BytesIO
+
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -9,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View, generic
 from django.views.decorators.cache import never_cache
 
-from prescriptions import selectors, services
+from prescriptions import previews, selectors, services
 from prescriptions.dashboard.forms import DecisionForm, DispensingPolicyForm, QueueFilterForm, RevokeForm
 from prescriptions.models import DispensingPolicy, Prescription
-from prescriptions.previews import first_page_png
+from prescriptions.views import protect_private_file
 
 
 class QueueView(generic.ListView):
@@ -135,18 +137,26 @@ class ReviewView(generic.TemplateView):
 
 @method_decorator(never_cache, name="dispatch")
 class FilePreviewView(View):
-    """The first page of a PDF prescription as a picture, for the review page."""
+    """The first page of a PDF prescription as a picture, for the review page.
+
+    Rendered once and kept (see ``previews``); when the PDF cannot be rendered
+    safely, a picture saying so, so the review page never breaks.
+    """
 
     def get(self, request, public_id):
-        prescription = get_object_or_404(Prescription, public_id=public_id, file_kind=Prescription.FileKind.PDF)
-        with prescription.file.open("rb") as f:
-            png = first_page_png(f.read())
+        try:
+            prescription = selectors.prescription_for_file_access(user=request.user, public_id=public_id)
+        except Prescription.DoesNotExist:
+            raise Http404 from None
+        if prescription.file_kind != Prescription.FileKind.PDF:
+            raise Http404
         services.prescription_log_file_view(prescription=prescription, viewer=request.user)
-        response = HttpResponse(png, content_type="image/png")
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-        return response
+        name = previews.stored_preview(prescription.file)
+        picture = BytesIO(previews.unavailable_png()) if name is None else prescription.file.storage.open(name, "rb")
+        response = FileResponse(
+            picture, content_type="image/png", filename=f"prescription-{prescription.reference}-page-1.png"
+        )
+        return protect_private_file(response)
 
 
 class PolicyListView(generic.ListView):
