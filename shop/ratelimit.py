@@ -1,4 +1,4 @@
-"""Rate limits on the forms attackers hammer: login, registration, password reset.
+"""Rate limits on the forms attackers hammer: logins, registration, password reset and change.
 
 Counters live in the shared cache (Redis in production), so every app server
 sees the same count. Clients are told apart by their IP address as the shop's
@@ -35,6 +35,15 @@ def posted_email(field: str) -> Callable:
     return key
 
 
+def signed_in_user(group, request) -> str:
+    # Changing a password asks for the current one: a stolen session must not
+    # be able to guess it, from however many addresses.
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user-{user.pk}"
+    return client_ip(group, request)
+
+
 @dataclass(frozen=True)
 class Limit:
     url_name: str
@@ -52,6 +61,12 @@ LIMITS = [
     Limit("customer:register", "register-ip", "10/h"),
     Limit("dashboard:login", "login-ip", "20/10m"),
     Limit("dashboard:login", "login-account", "10/10m", key=posted_email("username")),
+    # Django's admin signs in the same staff accounts as the dashboard; every
+    # login form shares one count per address and one per account.
+    Limit("admin:login", "login-ip", "20/10m"),
+    Limit("admin:login", "login-account", "10/10m", key=posted_email("username")),
+    Limit("customer:change-password", "change-password-user", "10/h", key=signed_in_user),
+    Limit("admin:password_change", "change-password-user", "10/h", key=signed_in_user),
     Limit("password-reset", "password-reset-ip", "5/h"),
     Limit("password-reset", "password-reset-account", "3/h", key=posted_email("email")),
 ]

@@ -1,4 +1,4 @@
-"""Login, registration and password reset are rate limited, and a spoofed X-Forwarded-For does not help."""
+"""Logins, registration, password reset and change are rate limited; a spoofed X-Forwarded-For does not help."""
 
 import pytest
 from django.core.cache import caches
@@ -120,3 +120,55 @@ def test_counters_are_shared_between_app_servers():
     server_b.incr("shared-counter")
 
     assert server_a.get("shared-counter") == 2
+
+
+def admin_login_attempt(client, username="admin@example.com", ip="203.0.113.9"):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": "wrong-password", "next": "/admin/"},
+        REMOTE_ADDR=ip,
+    )
+
+
+def test_admin_login_attempts_from_one_address_are_limited(client):
+    for i in range(20):
+        assert admin_login_attempt(client, username=f"staff{i}@example.com").status_code == 200
+
+    response = admin_login_attempt(client, username="another@example.com")
+
+    assert response.status_code == 429
+    assert b"Too many attempts" in response.content
+
+
+def test_admin_login_attempts_against_one_account_are_limited_from_any_address(client):
+    UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
+    for i in range(10):
+        assert admin_login_attempt(client, ip=f"198.51.100.{i}").status_code == 200
+
+    assert admin_login_attempt(client, ip="198.51.100.99").status_code == 429
+    assert admin_login_attempt(client, username="someone-else@example.com", ip="198.51.100.98").status_code == 200
+
+
+def test_attempts_on_the_shop_login_count_against_the_account_on_the_admin_login_too(client):
+    for i in range(10):
+        login_attempt(client, email="admin@example.com", ip=f"198.51.100.{i}")
+
+    assert admin_login_attempt(client, username="ADMIN@example.com", ip="198.51.100.99").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("url", "staff"),
+    [("/accounts/change-password/", False), ("/admin/password_change/", True)],
+    ids=["shop", "admin"],
+)
+def test_changing_a_password_is_limited_per_signed_in_user_from_any_address(client, url, staff):
+    victim, other = UserFactory(is_staff=staff), UserFactory(is_staff=staff)
+    wrong = {"old_password": "a-guess", "new_password1": "n3w-pass-phrase-9", "new_password2": "n3w-pass-phrase-9"}
+    client.force_login(victim)
+    for i in range(10):
+        assert client.post(url, wrong, REMOTE_ADDR=f"198.51.100.{i}").status_code == 200
+
+    assert client.post(url, wrong, REMOTE_ADDR="198.51.100.99").status_code == 429
+
+    client.force_login(other)
+    assert client.post(url, wrong, REMOTE_ADDR="198.51.100.99").status_code == 200
