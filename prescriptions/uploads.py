@@ -207,9 +207,12 @@ def _reencode_image(data: bytes, kind: str) -> bytes:
         image = image.convert("RGB")
     elif image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
         image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    # Encoders write back some of what the decoder read into ``info`` (colour
+    # profile, comments, XMP, text chunks). With it emptied, a fresh encode
+    # keeps the pixels and nothing else: no EXIF, GPS, ICC, comments or
+    # trailing data. A palette's transparent colour is part of the pixels.
+    image.info = {key: value for key, value in image.info.items() if key == "transparency"}
     out = BytesIO()
-    # A fresh encode keeps the pixels and nothing else: no EXIF, GPS, ICC,
-    # comments or trailing data.
     options = {"JPEG": {"quality": 90, "optimize": True}, "WEBP": {"quality": 90}, "PNG": {"optimize": True}}
     image.save(out, format=kind, **options[kind])
     return out.getvalue()

@@ -6,12 +6,16 @@ import zlib
 from io import BytesIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageCms, PngImagePlugin
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
+# What must not survive re-encoding, besides the colour profile itself.
+METADATA_MARKERS = (b"Sana Qureshi (XMP)", b"Sana Qureshi (comment)")
 
-def image_bytes(fmt="PNG", size=(64, 48), colour=(200, 40, 40), exif_gps=False) -> bytes:
+
+def image_bytes(fmt="PNG", size=(64, 48), colour=(200, 40, 40), exif_gps=False, metadata=False) -> bytes:
+    """A picture; ``metadata`` adds an ICC colour profile, XMP and a comment (a text chunk in a PNG)."""
     image = Image.new("RGB", size, colour)
     out = BytesIO()
     options = {}
@@ -25,8 +29,26 @@ def image_bytes(fmt="PNG", size=(64, 48), colour=(200, 40, 40), exif_gps=False) 
         gps[3] = "E"
         gps[4] = (74.0, 21.0, 3.0)
         options["exif"] = exif
+    if metadata:
+        options["icc_profile"] = icc_profile()
+        options["xmp"] = (
+            b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="Sana Qureshi (XMP)"/>'
+            b"</rdf:RDF></x:xmpmeta>"
+        )
+        if fmt == "PNG":  # PNG keeps XMP and comments in text chunks
+            options["pnginfo"] = PngImagePlugin.PngInfo()
+            options["pnginfo"].add_itxt("XML:com.adobe.xmp", options["xmp"].decode())
+            options["pnginfo"].add_text("Comment", "Sana Qureshi (comment)")
+        else:
+            options["comment"] = b"Sana Qureshi (comment)"
     image.save(out, format=fmt, **options)
     return out.getvalue()
+
+
+@functools.cache
+def icc_profile() -> bytes:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
 def png_claiming_size(width: int, height: int) -> bytes:

@@ -16,6 +16,8 @@ from prescriptions.uploads import inspect_upload
 from tests.factories import RxProductFactory
 from tests.files import (
     MB,
+    METADATA_MARKERS,
+    icc_profile,
     image_bytes,
     pdf_bomb,
     pdf_bytes,
@@ -312,6 +314,37 @@ def test_good_images_are_stored_re_encoded_without_exif(upload_page, fmt):
     assert not image.getexif()
     assert b"PhoneModel" not in stored and b"Exif" not in stored
     assert image.size == (64, 48)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_the_stored_image_keeps_no_colour_profile_xmp_comment_or_text(upload_page, fmt):
+    name = {"JPEG": "photo.jpg", "PNG": "scan.png", "WEBP": "photo.webp"}[fmt]
+    original = image_bytes(fmt, exif_gps=True, metadata=True)
+    assert {"icc_profile", "exif", "xmp"} <= set(Image.open(BytesIO(original)).info)  # the fixture carries them
+    # What the encoder writes into any picture of this format (JFIF header, WebP animation defaults).
+    bare = set(Image.open(BytesIO(inspect_upload(upload(name, image_bytes(fmt))).content)).info)
+
+    response = upload_page(name, original, "image/jpeg")
+
+    assert response.status_code == 302
+    with Prescription.objects.get().file.open("rb") as f:
+        stored = f.read()
+    info = Image.open(BytesIO(stored)).info
+    assert not {"icc_profile", "exif", "xmp", "comment", "Comment", "XML:com.adobe.xmp"} & set(info)
+    assert set(info) <= bare
+    assert icc_profile() not in stored
+    assert not [marker for marker in METADATA_MARKERS if marker in stored]
+
+
+def test_a_transparent_palette_picture_stays_transparent():
+    palette = Image.new("P", (8, 8), 1)
+    palette.putpalette([255, 255, 255, 200, 40, 40])
+    out = BytesIO()
+    palette.save(out, format="PNG", transparency=1)
+
+    stored = Image.open(BytesIO(inspect_upload(upload("scan.png", out.getvalue())).content))
+
+    assert stored.info.get("transparency") == 1
 
 
 def test_stored_files_get_a_random_name_never_the_customers(upload_page):
