@@ -1,0 +1,23 @@
+"""Words for the pharmacist's review page, where the audit trail stores codes."""
+
+from django import template
+
+from prescriptions.dashboard import forms as review_forms
+from prescriptions.models import Prescription
+
+register = template.Library()
+
+
+@register.filter
+def status_label(code: str) -> str:
+    """ "pending" -> "Pending review"; a code no longer in use is shown as stored, not hidden."""
+    try:
+        return Prescription.Status(code).label
+    except ValueError:
+        return code
+
+
+@register.filter
+def checklist_label(key: str) -> str:
+    labels = dict(getattr(review_forms, "CHECKLIST", []) + getattr(review_forms, "PREGNANCY_CHECKLIST", []))
+    return labels.get(key, key.replace("_", " ").capitalize())
