@@ -1,6 +1,9 @@
 import logging
+import re
 
+from django.contrib import messages
 from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.checkout import views
 
@@ -8,6 +11,41 @@ from checkout.services import cash_on_delivery_source
 from order.utils import OrderAlreadyPlaced
 
 logger = logging.getLogger("oscar.checkout")
+
+# Address ids are PostgreSQL integers: anything longer or larger is no address
+# of anyone's, and would make the database refuse the query.
+ADDRESS_ID = re.compile(r"[0-9]{1,10}")
+MAX_ADDRESS_ID = 2**31 - 1
+
+
+class ShippingAddressView(views.ShippingAddressView):
+    """Oscar's address step, with the "Ship to this address" button looking only in the customer's own address book.
+
+    Oscar fetches the posted address_id with .get(), so a mistyped, stale or
+    someone else's id is a 500. Here the id must be a plain integer naming one
+    of the customer's own addresses in a country we ship to; anything else
+    sends them back to the list with a message.
+    """
+
+    def post(self, request, *args, **kwargs):
+        if not (request.user.is_authenticated and "address_id" in request.POST):
+            return super().post(request, *args, **kwargs)
+        address = self.own_address(request.POST["address_id"])
+        if address is None:
+            messages.error(
+                request, _("That address is not in your address book. Please choose one below or enter a new one.")
+            )
+            return redirect("checkout:shipping-address")
+        if request.POST.get("action") != "ship_to":
+            messages.error(request, _("Please choose the address to deliver to."))
+            return redirect("checkout:shipping-address")
+        self.checkout_session.ship_to_user_address(address)
+        return redirect(self.get_success_url())
+
+    def own_address(self, raw_id: str):
+        if not ADDRESS_ID.fullmatch(raw_id) or int(raw_id) > MAX_ADDRESS_ID:
+            return None
+        return self.get_available_addresses().filter(pk=int(raw_id)).first()
 
 
 class PaymentDetailsView(views.PaymentDetailsView):

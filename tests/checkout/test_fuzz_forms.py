@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
 
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import ProductFactory, UserFactory, create_address
 
 Order = get_model("order", "Order")
 OrderLine = get_model("order", "Line")
 ShippingAddress = get_model("order", "ShippingAddress")
 BillingAddress = get_model("order", "BillingAddress")
 UserAddress = get_model("address", "UserAddress")
+Country = get_model("address", "Country")
 Source = get_model("payment", "Source")
 Basket = get_model("basket", "Basket")
 BasketLine = get_model("basket", "Line")
@@ -74,6 +75,24 @@ extra_fields = st.dictionaries(
 )
 
 
+def not_shipped_to():
+    country, _created = Country.objects.get_or_create(
+        iso_3166_1_a2="GB",
+        defaults={
+            "iso_3166_1_a3": "GBR",
+            "iso_3166_1_numeric": "826",
+            "printable_name": "United Kingdom",
+            "name": "United Kingdom of Great Britain and Northern Ireland",
+            "is_shipping_country": False,
+        },
+    )
+    return country
+
+
+def stored_user_address(browser):
+    return browser.session.get("checkout_data", {}).get("shipping", {}).get("user_address_id")
+
+
 def order_rows():
     return {model.__name__: model.objects.count() for model in ORDER_ROWS}
 
@@ -119,9 +138,16 @@ def formset_post(lines):
     return data
 
 
-def test_the_new_address_form_refuses_or_accepts_and_an_accepted_address_can_be_delivered_to(
-    browser, customer, product
-):
+def test_the_address_step_refuses_or_accepts_and_an_accepted_address_can_be_delivered_to(browser, customer, product):
+    """New addresses typed in, and "Ship to this address" buttons naming any address id at all."""
+    own = create_address(customer, line1="House 3, Street 9", postcode="44000")
+    theirs = create_address(UserFactory(), line1="Someone else's house")
+    abroad = create_address(customer, line1="10 Downing Street", country=not_shipped_to())
+    gone = create_address(customer, line1="Moved away")
+    gone_id = gone.pk
+    gone.delete()
+    address_ids = {"own": str(own.pk), "theirs": str(theirs.pk), "abroad": str(abroad.pk), "gone": str(gone_id)}
+
     @FUZZ
     @given(
         fields=st.fixed_dictionaries(
@@ -144,26 +170,50 @@ def test_the_new_address_form_refuses_or_accepts_and_an_accepted_address_can_be_
                 "country": st.one_of(st.sampled_from(["PK", "GB", "XX", ""]), odd_text),
             },
         ),
+        book=st.fixed_dictionaries(
+            {},
+            optional={
+                "address_id": st.one_of(
+                    st.sampled_from(sorted(address_ids)),
+                    st.sampled_from(["abc", "999999", "2147483648", "-1", " 1 ", "1.0"]),
+                    odd_number,
+                    odd_text,
+                ),
+                "action": st.one_of(st.just("ship_to"), odd_text),
+            },
+        ),
         extra=extra_fields,
     )
-    def submit_an_address(fields, extra):
+    def submit_an_address(fields, book, extra):
         fill_basket(browser, customer, product)
         before = order_rows()
+        if "address_id" in book:
+            book = {**book, "address_id": address_ids.get(book["address_id"], book["address_id"])}
 
-        response = browser.post("/checkout/shipping-address/", {**extra, **fields})
+        response = browser.post("/checkout/shipping-address/", {**extra, **fields, **book})
 
         assert response.status_code in (200, 302)
         assert order_rows() == before
-        if response.status_code == 302:
-            assert response["Location"] == "/checkout/shipping-method/"
-            # What the form accepted must carry an order to the door.
-            assert browser.post("/checkout/shipping-method/", {"method_code": "standard"}).status_code == 302
-            placed = browser.post("/checkout/preview/", {"action": "place_order"})
-            assert (placed.status_code, placed["Location"]) == (302, "/checkout/thank-you/")
-            order = Order.objects.latest("pk")
-            assert order.shipping_address.country_id == "PK"
-            assert order.shipping_address.line1 == fields["line1"].strip()
-            assert order.shipping_address.postcode == fields["postcode"].strip()
+        if response.status_code == 200:
+            return
+        if "address_id" in book:
+            chosen = book["address_id"] == address_ids["own"] and book.get("action") == "ship_to"
+            if not chosen:
+                assert response["Location"] == "/checkout/shipping-address/"
+                assert stored_user_address(browser) in (None, own.pk)
+                return
+            expected = {"line1": own.line1, "postcode": own.postcode}
+        else:
+            expected = {"line1": fields["line1"].strip(), "postcode": fields["postcode"].strip()}
+        assert response["Location"] == "/checkout/shipping-method/"
+        # What the step accepted must carry an order to the door.
+        assert browser.post("/checkout/shipping-method/", {"method_code": "standard"}).status_code == 302
+        placed = browser.post("/checkout/preview/", {"action": "place_order"})
+        assert (placed.status_code, placed["Location"]) == (302, "/checkout/thank-you/")
+        order = Order.objects.latest("pk")
+        assert order.shipping_address.country_id == "PK"
+        assert order.shipping_address.line1 == expected["line1"]
+        assert order.shipping_address.postcode == expected["postcode"]
 
     submit_an_address()
 
