@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.models.expressions import RawSQL
 from django.utils.html import strip_tags
 from oscar.core.loading import get_model
 
@@ -106,6 +107,12 @@ class ProductSearchResults:
     Django's Paginator only needs ``count()`` and slicing, so a page of results
     costs one count and one ranked id query against the index, plus the query
     that loads that page's products with their prefetches.
+
+    The count and the ranking both read the same query: the products of
+    ``queryset`` that the index matches. An index row whose product is gone or
+    no longer browsable (the index is written by signals, and a flush or a bulk
+    update skips them) is therefore neither counted nor ranked, so "4 products
+    found" can never sit above one product.
     """
 
     def __init__(self, query: str, queryset=None):
@@ -113,9 +120,12 @@ class ProductSearchResults:
         self.queryset = queryset if queryset is not None else Product.objects.all()
         self._count: int | None = None
 
+    def _matching(self):
+        return self.queryset.filter(pk__in=RawSQL(*_engine().matching_ids(self.words))).order_by()
+
     def count(self) -> int:
         if self._count is None:
-            self._count = _engine().count(self.words) if self.words else 0
+            self._count = self._matching().count() if self.words else 0
         return self._count
 
     def __len__(self) -> int:
@@ -128,7 +138,8 @@ class ProductSearchResults:
         stop = item.stop if item.stop is not None else self.count()
         if not self.words or stop <= start:
             return []
-        ids = _engine().ranked_ids(self.words, limit=stop - start, offset=start)
+        within = self._matching().values("pk").query.sql_with_params()
+        ids = _engine().ranked_ids(self.words, limit=stop - start, offset=start, within=within)
         by_id = {p.pk: p for p in self.queryset.filter(pk__in=ids)}
         return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -164,17 +175,16 @@ class _SQLiteEngine:
                 [(d.product_id, d.title, d.body) for d in documents],
             )
 
-    def count(self, words: list[str]) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH %s", [self._match(words)])
-            return cursor.fetchone()[0]
+    def matching_ids(self, words: list[str]) -> tuple[str, list]:
+        return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [self._match(words)]
 
-    def ranked_ids(self, words: list[str], limit: int, offset: int) -> list[int]:
+    def ranked_ids(self, words: list[str], limit: int, offset: int, within: tuple[str, Sequence]) -> list[int]:
+        within_sql, within_params = within
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s "
+                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid IN ({within_sql}) "
                 f"ORDER BY bm25({TABLE}, {TITLE_WEIGHT}, 1.0), rowid DESC LIMIT %s OFFSET %s",
-                [self._match(words), limit, offset],
+                [self._match(words), *within_params, limit, offset],
             )
             return [row[0] for row in cursor.fetchall()]
 
@@ -215,21 +225,21 @@ class _PostgreSQLEngine:
                 [(d.product_id, d.title, d.body) for d in documents],
             )
 
-    def count(self, words: list[str]) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM {TABLE} WHERE document @@ to_tsquery('{self.config}', %s)",
-                [self._tsquery(words)],
-            )
-            return cursor.fetchone()[0]
+    def matching_ids(self, words: list[str]) -> tuple[str, list]:
+        return (
+            f"SELECT product_id FROM {TABLE} WHERE document @@ to_tsquery('{self.config}', %s)",
+            [self._tsquery(words)],
+        )
 
-    def ranked_ids(self, words: list[str], limit: int, offset: int) -> list[int]:
+    def ranked_ids(self, words: list[str], limit: int, offset: int, within: tuple[str, Sequence]) -> list[int]:
+        within_sql, within_params = within
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT product_id FROM {TABLE}, to_tsquery('{self.config}', %s) AS q "
-                "WHERE document @@ q ORDER BY ts_rank(document, q) DESC, product_id DESC "
+                f"WHERE document @@ q AND product_id IN ({within_sql}) "
+                "ORDER BY ts_rank(document, q) DESC, product_id DESC "
                 "LIMIT %s OFFSET %s",
-                [self._tsquery(words), limit, offset],
+                [self._tsquery(words), *within_params, limit, offset],
             )
             return [row[0] for row in cursor.fetchall()]
 

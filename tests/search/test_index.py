@@ -1,14 +1,17 @@
 """The product search index lives in the database and follows the catalogue."""
 
 import pytest
+from oscar.core.loading import get_model
 
-from search.index import ProductSearchResults, query_words, rebuild_index
+from search.index import Document, ProductSearchResults, _engine, query_words, rebuild_index
 from tests.factories import (
     DrugInformationFactory,
     ProductFactory,
     RxProductFactory,
     create_category,
 )
+
+Product = get_model("catalogue", "Product")
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +102,23 @@ def test_results_slice_lazily_and_count_once():
     assert results.count() == 30
     assert len(results[0:24]) == 24
     assert len(results[24:48]) == 6
+
+
+def test_rows_left_in_the_index_are_neither_counted_nor_shown(django_app):
+    shown = ProductFactory(title="Mineral sunscreen SPF 50")
+    hidden = ProductFactory(title="Tinted sunscreen SPF 30")
+    # An update skips the signals that keep the index in step; a flush empties
+    # the product table but not the index: both leave rows behind.
+    Product.objects.filter(pk=hidden.pk).update(is_public=False)
+    _engine().replace([], [Document(shown.pk + hidden.pk + 1000, "Sunscreen of a product that is gone", "")])
+
+    results = ProductSearchResults("sunscreen", queryset=Product.objects.browsable())
+    page = django_app.get("/search/?q=sunscreen")
+
+    assert results.count() == 1
+    assert [p.pk for p in results[0:24]] == [shown.pk]
+    assert page.html.select_one(".listing-toolbar__count").text.strip() == "1 product found"
+    assert len(page.html.select(".product-card")) == 1
 
 
 def test_rebuild_index_restores_a_wiped_index():
