@@ -7,6 +7,8 @@ release (collectstatic) and served by whitenoise. Secrets come only from the
 environment: the app refuses to start without them.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from shop.logging import production_logging
 
 from .base import *  # noqa: F403
@@ -73,24 +75,45 @@ def _s3(bucket: str, **options) -> dict:
     }
 
 
-if env("S3_BUCKET_MEDIA", default=""):
-    # Product pictures: public and cacheable.
-    STORAGES["default"] = _s3(env("S3_BUCKET_MEDIA"), default_acl="public-read", querystring_auth=False)
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = [
-        *CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"],
-        env("MEDIA_HOST", default="https://*.amazonaws.com"),
-    ]
-if env("S3_BUCKET_PRESCRIPTIONS", default=""):
-    # Prescriptions: a private bucket, no public ACL, links that expire in a
-    # minute, encrypted at rest, nothing ever overwritten. The app streams
-    # files to permitted users itself (prescriptions.views.PrescriptionFileView).
-    STORAGES["prescriptions"] = _s3(
-        env("S3_BUCKET_PRESCRIPTIONS"),
-        default_acl="private",
-        querystring_auth=True,
-        querystring_expire=60,
-        object_parameters={"ServerSideEncryption": "AES256"},
-    )
+def _acl(variable: str, allowed: tuple[str, ...]) -> str | None:
+    """A canned ACL to send with every upload, or None to send none.
+
+    Buckets created on AWS since April 2023 have ACLs disabled ("bucket owner
+    enforced") and refuse every upload that names an ACL other than
+    bucket-owner-full-control, so the default is to name none and let the
+    bucket's policy decide who may read.
+    """
+    acl = env(variable, default="") or None
+    if acl is not None and acl not in allowed:
+        raise ImproperlyConfigured(f"{variable} must be one of {', '.join(allowed)}, or unset; not {acl!r}")
+    return acl
+
+
+# Both buckets are required: a server that kept files on its own disk would
+# lose them when it is replaced, and the others could not serve them.
+# Product pictures: public and cacheable. Readable by anyone through the
+# bucket's policy (or a CDN in front); S3_MEDIA_ACL=public-read only for a
+# bucket that still uses ACLs.
+STORAGES["default"] = _s3(
+    env("S3_BUCKET_MEDIA"),
+    default_acl=_acl("S3_MEDIA_ACL", ("public-read", "bucket-owner-full-control")),
+    querystring_auth=False,
+)
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = [
+    *CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"],
+    env("MEDIA_HOST", default="https://*.amazonaws.com"),
+]
+# Prescriptions: a private bucket (Block Public Access on, no policy granting
+# reads), never a public ACL, links that expire in a minute, encrypted at
+# rest, nothing ever overwritten. The app streams files to permitted users
+# itself (prescriptions.views.PrescriptionFileView).
+STORAGES["prescriptions"] = _s3(
+    env("S3_BUCKET_PRESCRIPTIONS"),
+    default_acl=_acl("S3_PRESCRIPTIONS_ACL", ("private", "bucket-owner-full-control")),
+    querystring_auth=True,
+    querystring_expire=60,
+    object_parameters={"ServerSideEncryption": "AES256"},
+)
 
 # --- Email: SMTP ------------------------------------------------------------------
 

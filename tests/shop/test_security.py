@@ -10,8 +10,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
+from oscar.core.loading import get_model
 
-from tests.factories import ProductFactory, RxProductFactory, submit_prescription
+from tests.factories import ProductFactory, RxProductFactory, UserFactory, add_picture, submit_prescription
+
+AttributeOptionGroup = get_model("catalogue", "AttributeOptionGroup")
+Option = get_model("catalogue", "Option")
 
 ROOT = Path(settings.BASE_DIR)
 PRODUCTION_ENV = {
@@ -59,10 +64,35 @@ def test_every_page_has_an_enforced_content_security_policy_with_a_nonce(django_
 @pytest.mark.django_db
 def test_no_page_uses_inline_event_handlers(django_app, customer):
     product = RxProductFactory()
-    pages = ["/", "/catalogue/", product.get_absolute_url(), "/basket/", "/accounts/login/"]
-    for path in pages:
-        html = django_app.get(path, user=customer).text
-        assert not re.search(r"\son[a-z]+=\"", html), path
+    add_picture(product)
+    prescription = submit_prescription(customer, [product])
+    group = AttributeOptionGroup.objects.create(name="Skin types")
+    option = Option.objects.create(name="Engraving")
+    storefront = ["/", "/catalogue/", product.get_absolute_url(), "/basket/", "/accounts/login/", "/privacy/"]
+    dashboard = [
+        reverse("dashboard:catalogue-product-create", kwargs={"product_class_slug": product.product_class.slug}),
+        reverse("dashboard:catalogue-product", kwargs={"pk": product.pk}),
+        reverse("dashboard:catalogue-class-create"),
+        reverse("dashboard:catalogue-class-update", kwargs={"pk": product.product_class.pk}),
+        reverse("dashboard:catalogue-attribute-option-group-create"),
+        reverse("dashboard:catalogue-attribute-option-group-update", kwargs={"pk": group.pk}),
+        reverse("dashboard:catalogue-attribute-option-group-update", kwargs={"pk": group.pk}) + "?_popup=1",
+        reverse("dashboard:catalogue-attribute-option-group-delete", kwargs={"pk": group.pk}) + "?_popup=1",
+        reverse("dashboard:catalogue-option-create"),
+        reverse("dashboard:catalogue-option-update", kwargs={"pk": option.pk}),
+        reverse("dashboard:catalogue-option-update", kwargs={"pk": option.pk}) + "?_popup=1",
+        reverse("dashboard:pharmacy-queue"),
+        reverse("dashboard:pharmacy-review", kwargs={"public_id": prescription.public_id}),
+        reverse("dashboard:pharmacy-policy-list"),
+        reverse("dashboard:pharmacy-policy-update", kwargs={"product_pk": product.pk}),
+    ]
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    pages = [(path, customer) for path in storefront] + [(path, admin) for path in dashboard]
+    for path, user in pages:
+        response = django_app.get(path, user=user)
+        assert response.status_code == 200, path
+        assert not re.search(r"\son[a-z]+=", response.text, re.IGNORECASE), path
+    assert 'data-upload-button="' in django_app.get(dashboard[1], user=admin).text, "the image widget is the shop's"
 
 
 @pytest.mark.django_db
@@ -81,7 +111,10 @@ def test_check_deploy_is_clean_under_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "missing",
+    ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "S3_BUCKET_MEDIA", "S3_BUCKET_PRESCRIPTIONS"],
+)
 def test_production_refuses_to_start_without_its_secrets(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
 
@@ -91,7 +124,7 @@ def test_production_refuses_to_start_without_its_secrets(missing):
     assert f"Set the {missing} environment variable" in result.stderr
 
 
-def test_production_stores_prescriptions_privately_in_object_storage():
+def production_storages(**env):
     script = (
         "from django.conf import settings;import json;"
         "print(json.dumps({k: settings.STORAGES[k] for k in ('default', 'prescriptions')}, default=str))"
@@ -99,17 +132,45 @@ def test_production_stores_prescriptions_privately_in_object_storage():
     result = subprocess.run(
         [sys.executable, "-c", f"import django;django.setup();{script}"],
         cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if k != "CACHE_URL"}, **PRODUCTION_ENV},
+        env={**{k: v for k, v in os.environ.items() if k != "CACHE_URL"}, **PRODUCTION_ENV, **env},
         capture_output=True,
         text=True,
     )
-    storages = json.loads(result.stdout)
+    return result, json.loads(result.stdout) if result.returncode == 0 else None
+
+
+def test_production_stores_prescriptions_privately_in_object_storage():
+    _result, storages = production_storages()
 
     rx = storages["prescriptions"]["OPTIONS"]
     assert storages["prescriptions"]["BACKEND"] == "storages.backends.s3.S3Storage"
-    assert (rx["default_acl"], rx["querystring_auth"], rx["file_overwrite"]) == ("private", True, False)
+    # No ACL at all: a bucket with ACLs disabled (AWS's default) refuses any
+    # other, and without one an object is readable by the bucket's owner only.
+    assert (rx["default_acl"], rx["querystring_auth"], rx["file_overwrite"]) == (None, True, False)
     assert rx["querystring_expire"] <= 300
+    assert storages["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
     assert storages["default"]["OPTIONS"]["bucket_name"] != rx["bucket_name"]
+
+
+def test_product_pictures_send_no_acl_unless_the_bucket_still_uses_acls():
+    _result, by_policy = production_storages()
+    _result, by_acl = production_storages(S3_MEDIA_ACL="public-read")
+
+    assert by_policy["default"]["OPTIONS"]["default_acl"] is None
+    assert by_policy["default"]["OPTIONS"]["querystring_auth"] is False
+    assert by_acl["default"]["OPTIONS"]["default_acl"] == "public-read"
+    assert by_acl["prescriptions"]["OPTIONS"]["default_acl"] is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "acl"),
+    [("S3_PRESCRIPTIONS_ACL", "public-read"), ("S3_PRESCRIPTIONS_ACL", "authenticated-read"), ("S3_MEDIA_ACL", "x")],
+)
+def test_production_refuses_an_acl_that_would_publish_prescriptions_or_that_s3_does_not_know(variable, acl):
+    result, _storages = production_storages(**{variable: acl})
+
+    assert result.returncode != 0
+    assert f"{variable} must be one of" in result.stderr
 
 
 def test_json_logs_carry_the_path_but_not_the_query_string(rf):
