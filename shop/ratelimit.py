@@ -4,11 +4,13 @@ Counters live in the shared cache (Redis in production), so every app server
 sees the same count. Clients are told apart by their IP address as the shop's
 own proxies saw it: a client can put anything in X-Forwarded-For, but it cannot
 change what our load balancer appends, which is the entry counted from the
-right (settings.SHOP_TRUSTED_PROXY_COUNT).
+right (settings.SHOP_TRUSTED_PROXY_COUNT). That only holds when nothing but
+the load balancer can reach the app servers.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,13 +21,44 @@ from django_ratelimit.core import is_ratelimited
 from oscar.apps.customer.utils import normalise_email
 
 
+def normalised_address(value: str) -> str | None:
+    """The client as one rate-limit key, or None when ``value`` is not an address.
+
+    Ports and brackets go ("203.0.113.7:5123", "[2001:db8::1]:443"). An IPv6
+    address stands for its /64: one subscriber's network, in which the client
+    can pick any of 2**64 addresses. An IPv4 address mapped into IPv6 is the
+    IPv4 address.
+    """
+    text = value.strip().strip('"')
+    if text.startswith("["):
+        text, bracket, _port = text[1:].partition("]")
+        if not bracket:
+            return None
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))
+
+
 def client_ip(group, request) -> str:
+    remote = request.META.get("REMOTE_ADDR", "")
     proxies = settings.SHOP_TRUSTED_PROXY_COUNT
     if proxies:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+            # Junk where our proxy writes means the header did not come from
+            # it; the TCP peer is then the only address we know.
+            address = normalised_address(forwarded[-proxies])
+            if address is not None:
+                return address
+    return normalised_address(remote) or remote
 
 
 def posted_email(field: str) -> Callable:

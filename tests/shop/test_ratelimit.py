@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import caches
 
+from shop.ratelimit import client_ip, normalised_address
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +173,64 @@ def test_changing_a_password_is_limited_per_signed_in_user_from_any_address(clie
 
     client.force_login(other)
     assert client.post(url, wrong, REMOTE_ADDR="198.51.100.99").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("value", "key"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        (" 203.0.113.7 ", "203.0.113.7"),
+        ("203.0.113.7:51234", "203.0.113.7"),
+        ('"203.0.113.7"', "203.0.113.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:DB8:1:2::ffff", "2001:db8:1:2::/64"),
+        ("[2001:db8:1:2::7]:443", "2001:db8:1:2::/64"),
+        ("fe80::1%eth0", "fe80::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("unknown", None),
+        ("", None),
+        ("203.0.113.7.1", None),
+        ("[2001:db8::1", None),
+        ("2001:db8::1/64", None),
+        ("_hidden", None),
+        ("1.2.3.4:80:90", None),
+    ],
+)
+def test_an_address_is_keyed_without_its_port_and_ipv6_by_its_64_bit_network(value, key):
+    assert normalised_address(value) == key
+
+
+def test_rotating_through_one_ipv6_network_does_not_reset_the_count(client):
+    for i in range(20):
+        login_attempt(client, email=f"user{i}@example.com", ip=f"2001:db8:1:2::{i + 1:x}")
+
+    same_network = login_attempt(client, email="x@example.com", ip="2001:db8:1:2:ffff:ffff:ffff:ffff")
+    next_network = login_attempt(client, email="y@example.com", ip="2001:db8:1:3::1")
+
+    assert same_network.status_code == 429
+    assert next_network.status_code == 200
+
+
+def test_behind_a_proxy_ports_and_ipv6_rotation_do_not_reset_the_count(client, settings):
+    settings.SHOP_TRUSTED_PROXY_COUNT = 1
+    for i in range(20):
+        forwarded = f"[2001:db8:5:6::{i + 1:x}]:{40000 + i}" if i % 2 else f"2001:db8:5:6:{i:x}::1"
+        login_attempt(client, email=f"user{i}@example.com", ip="10.0.0.1", HTTP_X_FORWARDED_FOR=f"1.1.1.1, {forwarded}")
+
+    assert login_attempt(client, ip="10.0.0.1", HTTP_X_FORWARDED_FOR="2001:db8:5:6::abcd").status_code == 429
+    assert login_attempt(client, ip="10.0.0.1", HTTP_X_FORWARDED_FOR="2001:db8:5:7::1").status_code == 200
+
+
+@pytest.mark.parametrize("forwarded", ["unknown", "not-an-address", "203.0.113.7.1", "", "  ,  "])
+def test_junk_where_the_proxy_writes_falls_back_to_the_tcp_peer(rf, settings, forwarded):
+    settings.SHOP_TRUSTED_PROXY_COUNT = 1
+    request = rf.post("/accounts/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert client_ip("login-ip", request) == "10.0.0.1"
+
+
+def test_the_address_the_proxy_appended_is_the_key_without_its_port(rf, settings):
+    settings.SHOP_TRUSTED_PROXY_COUNT = 1
+    request = rf.post("/accounts/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="9.9.9.9, 203.0.113.7:5123")
+
+    assert client_ip("login-ip", request) == "203.0.113.7"
