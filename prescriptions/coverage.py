@@ -39,6 +39,30 @@ class Reason(StrEnum):
     LOGIN_REQUIRED = "login_required"
 
 
+# Fail closed: a prescription-only product nobody has written rules for is
+# dispensed as strictly as the pregnancy prevention programmes ask (MHRA/EMA,
+# iPLEDGE): 30 days from the date of issue, at most 30 days' supply, no
+# refills; and, when its drug information says it must not be used in
+# pregnancy, a 7-day window, a negative pregnancy test and the customer's
+# acknowledgement of the risk.
+DEFAULT_VALIDITY_DAYS = 30
+DEFAULT_VALIDITY_DAYS_IF_CAN_BECOME_PREGNANT = 7
+DEFAULT_MAX_SUPPLY_DAYS = 30
+
+
+def default_policy(*, drug: DrugInformation | None) -> DispensingPolicy:
+    """The rules for a prescription-only product without rules of its own (nor its parent's)."""
+    contraindicated = drug is not None and drug.has_prominent_pregnancy_warning
+    return DispensingPolicy(
+        validity_days=DEFAULT_VALIDITY_DAYS,
+        validity_days_if_can_become_pregnant=DEFAULT_VALIDITY_DAYS_IF_CAN_BECOME_PREGNANT if contraindicated else None,
+        max_supply_days=DEFAULT_MAX_SUPPLY_DAYS,
+        refills_allowed=False,
+        pregnancy_test_required=contraindicated,
+        risk_acknowledgement_required=contraindicated,
+    )
+
+
 @dataclass(frozen=True)
 class ProductRules:
     """What governs one product: the prescription flag, the dispensing rules and the drug information.

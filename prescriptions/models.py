@@ -151,13 +151,14 @@ class DispensingPolicy(models.Model):
     """A prescription-only product's own dispensing rules, edited in the dashboard.
 
     Isotretinoin's pregnancy prevention programme is one such policy; other
-    medicines can have their own. Products without one use ``DEFAULT_POLICY``.
+    medicines can have their own. A variant without one follows its parent's;
+    a product with neither gets strict defaults (``coverage.default_policy``).
     """
 
     product = models.OneToOneField("catalogue.Product", on_delete=models.CASCADE, related_name="dispensing_policy")
     validity_days = models.PositiveSmallIntegerField(
         _("valid for (days from date of issue)"),
-        default=90,
+        default=30,
         help_text=_("The prescription can be dispensed for this many days after its date of issue."),
     )
     validity_days_if_can_become_pregnant = models.PositiveSmallIntegerField(
@@ -169,7 +170,7 @@ class DispensingPolicy(models.Model):
     max_supply_days = models.PositiveSmallIntegerField(_("most days' supply per approval"), null=True, blank=True)
     refills_allowed = models.BooleanField(
         _("refills allowed"),
-        default=True,
+        default=False,
         help_text=_("Without refills, an approval is used up by the first order that uses it."),
     )
     pregnancy_test_required = models.BooleanField(
@@ -197,9 +198,6 @@ class DispensingPolicy(models.Model):
         if can_become_pregnant is not False and self.validity_days_if_can_become_pregnant:
             return min(self.validity_days, self.validity_days_if_can_become_pregnant)
         return self.validity_days
-
-
-DEFAULT_POLICY = DispensingPolicy(validity_days=90)
 
 
 class RiskAcknowledgement(models.Model):

@@ -12,9 +12,18 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, cached_property
 from oscar.core.loading import get_model
 
-from prescriptions.coverage import Allocation, Conflict, Coverage, ProductRules, Reason, RxLine, Shortfall, allocate
+from prescriptions.coverage import (
+    Allocation,
+    Conflict,
+    Coverage,
+    ProductRules,
+    Reason,
+    RxLine,
+    Shortfall,
+    allocate,
+    default_policy,
+)
 from prescriptions.models import (
-    DEFAULT_POLICY,
     Dispense,
     DispensingPolicy,
     Interaction,
@@ -69,12 +78,13 @@ def product_rules(product) -> ProductRules:
     candidates = _with_parent(product)
     policy_holder = next((p for p in candidates if _own_policy(p) is not None), None)
     drugs_from = drug_holder(product)
+    drug = drugs_from.drug_information if drugs_from is not None else None
     return ProductRules(
         product_id=product.pk,
         requires_prescription=any(p.requires_prescription for p in candidates),
-        policy=_own_policy(policy_holder) if policy_holder is not None else DEFAULT_POLICY,
+        policy=_own_policy(policy_holder) if policy_holder is not None else default_policy(drug=drug),
         policy_product_id=policy_holder.pk if policy_holder is not None else None,
-        drug=drugs_from.drug_information if drugs_from is not None else None,
+        drug=drug,
         drug_product_id=drugs_from.pk if drugs_from is not None else None,
         acknowledgement_product_ids=acknowledgement_product_ids(product),
     )
@@ -432,6 +442,16 @@ class ReviewContext:
     rules: dict[int, ProductRules]
     acknowledgements: dict[int, RiskAcknowledgement]
     orders_count: int
+    products: list = ()
+
+    @property
+    def without_own_rules(self) -> list[tuple]:
+        """(product, its default policy) for products without rules, nor a parent with rules."""
+        return [(p, self.rules[p.pk].policy) for p in self.products if not self.rules[p.pk].has_own_rules]
+
+    @property
+    def with_parents_rules(self) -> list:
+        return [p for p in self.products if self.rules[p.pk].inherits_rules]
 
     @property
     def policies(self) -> dict[int, DispensingPolicy]:
@@ -466,6 +486,7 @@ def review_context(*, prescription: Prescription, recent_days: int = 90) -> Revi
         rules=rules,
         acknowledgements=acknowledgements_for(user=user, rules=rules),
         orders_count=get_model("order", "Order").objects.filter(user=user).count(),
+        products=products,
     )
 
 

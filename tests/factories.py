@@ -208,6 +208,8 @@ def approve(prescription, *, by=None, quantity=1, products=None, valid_until=Non
 
     products = products if products is not None else list(prescription.products.all())
     approval.setdefault("valid_until", valid_until or prescription.issued_on + datetime.timedelta(days=30))
+    # The dashboard's default: the most days' supply the default rules allow.
+    approval.setdefault("days_supply", 30)
     return prescription_approve(
         prescription=prescription,
         pharmacist=by or pharmacist_user(),

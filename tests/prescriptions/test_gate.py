@@ -9,7 +9,7 @@ from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
 from oscar.test.factories import create_order
 
-from prescriptions.models import Dispense, Prescription
+from prescriptions.models import Dispense, DispensingPolicy, Prescription
 from prescriptions.services import prescription_revoke
 from tests.checkout_steps import add_to_basket, checkout_to_preview
 from tests.factories import (
@@ -41,7 +41,10 @@ def place(user, basket):
 
 @pytest.fixture
 def rx_product():
-    return RxProductFactory(title="Isotretinoin 20 mg capsules")
+    """A prescription-only medicine whose own rules allow refills for 90 days: these tests are about coverage."""
+    product = RxProductFactory(title="Isotretinoin 20 mg capsules")
+    DispensingPolicy.objects.create(product=product, validity_days=90, refills_allowed=True)
+    return product
 
 
 # --- Order creation (the final guard, whatever path calls it) -------------------------
