@@ -7,6 +7,8 @@ release (collectstatic) and served by whitenoise. Secrets come only from the
 environment: the app refuses to start without them.
 """
 
+from urllib.parse import urlsplit, urlunsplit
+
 from django.core.exceptions import ImproperlyConfigured
 
 from shop.logging import production_logging
@@ -27,15 +29,36 @@ DATABASES["default"].update(CONN_MAX_AGE=env.int("DB_CONN_MAX_AGE", default=60),
 
 # --- Cache and sessions: Redis --------------------------------------------------
 
-CACHES = {
-    "default": {
+
+def _next_database(url: str) -> str:
+    """The same Redis server, the database after the URL's (redis://host:6379/0 -> /1)."""
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{database + 1}"))
+
+
+def _redis(url: str, prefix: str) -> dict:
+    return {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": env("REDIS_URL"),
+        "LOCATION": url,
         "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-        "KEY_PREFIX": "shop",
+        "KEY_PREFIX": prefix,
     }
+
+
+# The page cache and rate-limit counters may be evicted (maxmemory-policy
+# allkeys-lru); sessions must not be, or a full cache logs customers out in
+# the middle of a checkout. So sessions have a Redis database of their own.
+# Redis applies maxmemory-policy to a whole server, so in production
+# REDIS_SESSIONS_URL names a second server set to noeviction; the default, the
+# next database on the cache's server, only keeps the two apart (a FLUSHDB of
+# the cache leaves sessions alone). See the README.
+CACHES = {
+    "default": _redis(env("REDIS_URL"), "shop"),
+    "sessions": _redis(env("REDIS_SESSIONS_URL", default=_next_database(env("REDIS_URL"))), "session"),
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_CACHE_ALIAS = "sessions"
 
 # --- HTTPS and cookies ----------------------------------------------------------
 

@@ -68,7 +68,7 @@ def test_no_page_uses_inline_event_handlers(django_app, customer):
     prescription = submit_prescription(customer, [product])
     group = AttributeOptionGroup.objects.create(name="Skin types")
     option = Option.objects.create(name="Engraving")
-    storefront = ["/", "/catalogue/", product.get_absolute_url(), "/basket/", "/accounts/login/", "/privacy/"]
+    storefront = ["/", "/catalogue/", product.get_absolute_url(), "/basket/", "/accounts/prescriptions/upload/"]
     dashboard = [
         reverse("dashboard:catalogue-product-create", kwargs={"product_class_slug": product.product_class.slug}),
         reverse("dashboard:catalogue-product", kwargs={"pk": product.pk}),
@@ -87,7 +87,11 @@ def test_no_page_uses_inline_event_handlers(django_app, customer):
         reverse("dashboard:pharmacy-policy-update", kwargs={"product_pk": product.pk}),
     ]
     admin = UserFactory(is_staff=True, is_superuser=True)
-    pages = [(path, customer) for path in storefront] + [(path, admin) for path in dashboard]
+    pages = [
+        *[(path, None) for path in ("/accounts/login/", "/privacy/")],
+        *[(path, customer) for path in storefront],
+        *[(path, admin) for path in dashboard],
+    ]
     for path, user in pages:
         response = django_app.get(path, user=user)
         assert response.status_code == 200, path
@@ -124,19 +128,25 @@ def test_production_refuses_to_start_without_its_secrets(missing):
     assert f"Set the {missing} environment variable" in result.stderr
 
 
-def production_storages(**env):
+def production_settings(*names, **env):
+    """The named settings as the production profile computes them, in a process of its own."""
     script = (
-        "from django.conf import settings;import json;"
-        "print(json.dumps({k: settings.STORAGES[k] for k in ('default', 'prescriptions')}, default=str))"
+        "import django,json;django.setup();from django.conf import settings;"
+        f"print(json.dumps({{name: getattr(settings, name) for name in {names!r}}}, default=str))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", f"import django;django.setup();{script}"],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env={**{k: v for k, v in os.environ.items() if k != "CACHE_URL"}, **PRODUCTION_ENV, **env},
         capture_output=True,
         text=True,
     )
     return result, json.loads(result.stdout) if result.returncode == 0 else None
+
+
+def production_storages(**env):
+    result, values = production_settings("STORAGES", **env)
+    return result, values and values["STORAGES"]
 
 
 def test_production_stores_prescriptions_privately_in_object_storage():
@@ -171,6 +181,30 @@ def test_production_refuses_an_acl_that_would_publish_prescriptions_or_that_s3_d
 
     assert result.returncode != 0
     assert f"{variable} must be one of" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "sessions"),
+    [
+        ({}, "redis://redis.internal:6379/1"),
+        ({"REDIS_URL": "rediss://:pw@redis.internal:6380/4?ssl_cert_reqs=required"}, None),
+        ({"REDIS_URL": "redis://redis.internal:6379"}, "redis://redis.internal:6379/1"),
+        ({"REDIS_SESSIONS_URL": "redis://sessions.internal:6379/0"}, "redis://sessions.internal:6379/0"),
+    ],
+    ids=["next-database", "tls-and-options", "no-database-given", "own-server"],
+)
+def test_sessions_live_in_a_redis_database_apart_from_the_evictable_cache(env, sessions):
+    result, values = production_settings("CACHES", "SESSION_ENGINE", "SESSION_CACHE_ALIAS", **env)
+
+    assert result.returncode == 0, result.stderr
+    caches = values["CACHES"]
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cache"
+    assert values["SESSION_CACHE_ALIAS"] == "sessions"
+    assert caches["sessions"]["LOCATION"] != caches["default"]["LOCATION"]
+    if sessions is None:
+        sessions = "rediss://:pw@redis.internal:6380/5?ssl_cert_reqs=required"
+    assert caches["sessions"]["LOCATION"] == sessions
+    assert caches["sessions"]["BACKEND"] == caches["default"]["BACKEND"] == "django_redis.cache.RedisCache"
 
 
 def test_json_logs_carry_the_path_but_not_the_query_string(rf):
