@@ -48,6 +48,13 @@ ISOTRETINOIN_POLICY = {
     "pregnancy_test_required": True,
     "risk_acknowledgement_required": True,
 }
+# Per strength: packs of 30 capsules, at most 80 mg a day (1 mg/kg/day for an
+# 80 kg adult, the top of the usual range), so 30 days' supply is at most 4
+# packs of 20 mg or 8 packs of 10 mg.
+ISOTRETINOIN_DOSES = {
+    "RX-ISO-20": {"units_per_pack": 30, "max_units_per_day": 4},
+    "RX-ISO-10": {"units_per_pack": 30, "max_units_per_day": 8},
+}
 SHOP_NAME = "Jild Pharmacy"
 
 ACCOUNTS = [
@@ -175,7 +182,7 @@ def _dispensing_policies(created: Counter) -> None:
     """Isotretinoin's pregnancy prevention programme, as the demo's dispensing rules."""
     for upc in ISOTRETINOIN_UPCS:
         _policy, was_created = DispensingPolicy.objects.get_or_create(
-            product=Product.objects.get(upc=upc), defaults=ISOTRETINOIN_POLICY
+            product=Product.objects.get(upc=upc), defaults={**ISOTRETINOIN_POLICY, **ISOTRETINOIN_DOSES[upc]}
         )
         created["dispensing policies"] += was_created
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from prescriptions.models import DispensingPolicy, Prescription, PrescriptionItem
 
@@ -34,6 +35,7 @@ class Reason(StrEnum):
     WINDOW_PASSED = "window_passed"
     NOT_ENOUGH_LEFT = "not_enough_left"
     TOO_MANY_DAYS = "too_many_days"
+    TOO_MANY_PACKS = "too_many_packs"
     NO_PREGNANCY_TEST = "no_pregnancy_test"
     ACKNOWLEDGEMENT_MISSING = "acknowledgement_missing"
     LOGIN_REQUIRED = "login_required"
@@ -48,6 +50,9 @@ class Reason(StrEnum):
 DEFAULT_VALIDITY_DAYS = 30
 DEFAULT_VALIDITY_DAYS_IF_CAN_BECOME_PREGNANT = 7
 DEFAULT_MAX_SUPPLY_DAYS = 30
+# Without rules nobody has said how much a pack holds, nor how much a day is
+# safe: one approval covers one pack.
+DEFAULT_MOST_PACKS = 1
 
 
 def default_policy(*, drug: DrugInformation | None) -> DispensingPolicy:
@@ -93,6 +98,23 @@ class ProductRules:
     @property
     def inherits_rules(self) -> bool:
         return self.policy_product_id is not None and self.policy_product_id != self.product_id
+
+    def most_packs(self, *, days_supply: int | None) -> int | None:
+        """The most packs one approval for ``days_supply`` days may cover, or None for no limit.
+
+        packs x units in a pack <= days' supply x most units a day. Only rules
+        that leave the daily maximum blank set no limit; the defaults allow
+        one pack, and rules that cannot be worked out (no pack size, no days'
+        supply) allow none.
+        """
+        if not self.has_own_rules:
+            return DEFAULT_MOST_PACKS
+        policy = self.policy
+        if policy.max_units_per_day is None:
+            return None
+        if not policy.units_per_pack or not days_supply:
+            return 0
+        return days_supply * policy.max_units_per_day // policy.units_per_pack
 
 
 @dataclass(frozen=True)
@@ -154,9 +176,13 @@ def _window_end(prescription: Prescription, policy: DispensingPolicy) -> datetim
 
 
 def item_problem(
-    item: PrescriptionItem, quantity: int, policy: DispensingPolicy, today: datetime.date
+    item: PrescriptionItem, quantity: int, rules: ProductRules, today: datetime.date, *, in_order: int = 0
 ) -> tuple[Reason, str] | None:
-    """Why this approved item cannot cover ``quantity`` today, or None if it can."""
+    """Why this approved item cannot cover ``quantity`` more today, or None if it can.
+
+    ``in_order``: what earlier lines of the same order already take from it.
+    """
+    policy = rules.policy
     prescription = item.prescription
     ref = prescription.reference
     if prescription.status == Prescription.Status.REVOKED:
@@ -183,6 +209,15 @@ def item_problem(
         return Reason.TOO_MANY_DAYS, _(
             "Prescription %(ref)s is approved for more than %(max)s days' supply, the most allowed at once."
         ) % {"ref": ref, "max": policy.max_supply_days}
+    most = rules.most_packs(days_supply=prescription.days_supply)
+    if most is not None and in_order + quantity > most:
+        return Reason.TOO_MANY_PACKS, ngettext(
+            "Prescription %(ref)s covers at most %(most)s pack in one order, %(days)s days' supply; "
+            "your basket has %(wanted)s.",
+            "Prescription %(ref)s covers at most %(most)s packs in one order, %(days)s days' supply; "
+            "your basket has %(wanted)s.",
+            most,
+        ) % {"ref": ref, "most": most, "days": prescription.days_supply or 0, "wanted": in_order + quantity}
     if policy.pregnancy_test_required and prescription.patient_can_become_pregnant is not False:
         test = prescription.pregnancy_test_on
         window = policy.validity_window_days(can_become_pregnant=True)
@@ -220,12 +255,14 @@ def allocate(
     """
     coverage = Coverage()
     remaining = {item.pk: item.quantity_remaining for item in items}
+    taken = dict.fromkeys(remaining, 0)
     by_product: dict[int, list[PrescriptionItem]] = {}
     for item in sorted(items, key=lambda i: (i.prescription.valid_until or datetime.date.max, i.pk)):
         by_product.setdefault(item.product_id, []).append(item)
 
     for line in lines:
-        policy = rules[line.product_id].policy
+        line_rules = rules[line.product_id]
+        policy = line_rules.policy
         # Both problems are reported: a customer who has not acknowledged the
         # warning and has no prescription needs to hear about both at once.
         unacknowledged = policy.risk_acknowledgement_required and line.product_id not in acknowledged_product_ids
@@ -239,10 +276,13 @@ def allocate(
             )
         first_problem: tuple[Reason, str, Prescription] | None = None
         for item in by_product.get(line.product_id, []):
-            problem = item_problem(_with_remaining(item, remaining[item.pk]), line.quantity, policy, today)
+            problem = item_problem(
+                _with_remaining(item, remaining[item.pk]), line.quantity, line_rules, today, in_order=taken[item.pk]
+            )
             if problem is None:
                 if not unacknowledged:
                     remaining[item.pk] -= line.quantity
+                    taken[item.pk] += line.quantity
                     coverage.allocations.append(Allocation(line, item))
                 break
             first_problem = first_problem or (*problem, item.prescription)

@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import storages
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -156,18 +157,44 @@ class DispensingPolicy(models.Model):
     """
 
     product = models.OneToOneField("catalogue.Product", on_delete=models.CASCADE, related_name="dispensing_policy")
+    # Zero would read as "no restriction" wherever a blank does; at least a day.
     validity_days = models.PositiveSmallIntegerField(
         _("valid for (days from date of issue)"),
         default=30,
+        validators=[MinValueValidator(1)],
         help_text=_("The prescription can be dispensed for this many days after its date of issue."),
     )
     validity_days_if_can_become_pregnant = models.PositiveSmallIntegerField(
         _("valid for, if the patient can become pregnant (days)"),
         null=True,
         blank=True,
+        validators=[MinValueValidator(1)],
         help_text=_("Leave blank to use the general validity."),
     )
-    max_supply_days = models.PositiveSmallIntegerField(_("most days' supply per approval"), null=True, blank=True)
+    max_supply_days = models.PositiveSmallIntegerField(
+        _("most days' supply per approval"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave blank for no limit."),
+    )
+    units_per_pack = models.PositiveSmallIntegerField(
+        _("units in a pack"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Capsules, tablets or doses in one pack, for example 30."),
+    )
+    max_units_per_day = models.PositiveSmallIntegerField(
+        _("most units a patient may take a day"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "With the units in a pack and the days' supply, this limits the packs one approval covers: "
+            "for example 4 capsules of 20 mg (80 mg) a day. Leave blank only if the quantity needs no limit."
+        ),
+    )
     refills_allowed = models.BooleanField(
         _("refills allowed"),
         default=False,

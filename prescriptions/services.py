@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from prescriptions import notifications
 from prescriptions.coverage import Allocation, Conflict, Shortfall
@@ -126,7 +127,7 @@ def prescription_approve(
     requested = set(prescription.products.values_list("pk", flat=True))
     if any(product.pk not in requested for product in quantities):
         raise DecisionNotAllowed(_("A prescription can only cover the medicines the customer uploaded it for."))
-    _check_policies(prescription, approval, [product.pk for product in quantities])
+    _check_policies(prescription, approval, quantities)
 
     prescription.status = Status.APPROVED
     prescription.valid_until = approval.valid_until
@@ -298,13 +299,15 @@ def _lock_for_decision(prescription: Prescription, pharmacist, *, allowed) -> Pr
     return locked
 
 
-def _check_policies(prescription: Prescription, approval: Approval, product_ids: list[int]) -> None:
+def _check_policies(prescription: Prescription, approval: Approval, quantities: Mapping) -> None:
     today = timezone.localdate()
     errors = []
     if approval.valid_until < today:
         errors.append(_("The valid-until date is in the past."))
-    rules = rules_for_ids(product_ids)
-    for policy in (rules[pid].policy for pid in product_ids):
+    rules = rules_for_ids(product.pk for product in quantities)
+    for product, quantity in quantities.items():
+        product_rules = rules[product.pk]
+        policy = product_rules.policy
         window = policy.validity_window_days(can_become_pregnant=approval.patient_can_become_pregnant)
         latest = prescription.issued_on + datetime.timedelta(days=window)
         if approval.valid_until > latest:
@@ -314,6 +317,9 @@ def _check_policies(prescription: Prescription, approval: Approval, product_ids:
             )
         if policy.max_supply_days and (approval.days_supply is None or approval.days_supply > policy.max_supply_days):
             errors.append(_("Approve at most %(days)s days' supply.") % {"days": policy.max_supply_days})
+        most = product_rules.most_packs(days_supply=approval.days_supply)
+        if most is not None and quantity > most:
+            errors.append(_pack_limit_message(product, product_rules, most, approval.days_supply))
         if policy.pregnancy_test_required:
             if approval.patient_can_become_pregnant is None:
                 errors.append(_("Record whether the patient can become pregnant."))
@@ -326,6 +332,37 @@ def _check_policies(prescription: Prescription, approval: Approval, product_ids:
                     )
     if errors:
         raise DecisionNotAllowed(sorted(set(errors), key=errors.index))
+
+
+def _pack_limit_message(product, rules, most: int, days_supply: int | None) -> str:
+    title = product.get_title()
+    if not rules.has_own_rules:
+        return _(
+            "Approve at most one pack of %(title)s: it has no dispensing rules saying how much a pack holds. "
+            "Set its units in a pack and most units a day to approve more."
+        ) % {"title": title}
+    policy = rules.policy
+    if not days_supply:
+        return _(
+            "Enter the days' supply: the rules for %(title)s limit the packs by the units a patient may take a day."
+        ) % {"title": title}
+    if not policy.units_per_pack:
+        return _("The rules for %(title)s set the most units a day but not the units in a pack; set them first.") % {
+            "title": title
+        }
+    return ngettext(
+        "Approve at most %(most)s pack of %(title)s for %(days)s days: %(per_pack)s in a pack, "
+        "at most %(per_day)s a day.",
+        "Approve at most %(most)s packs of %(title)s for %(days)s days: %(per_pack)s in a pack, "
+        "at most %(per_day)s a day.",
+        most,
+    ) % {
+        "most": most,
+        "title": title,
+        "days": days_supply,
+        "per_pack": policy.units_per_pack,
+        "per_day": policy.max_units_per_day,
+    }
 
 
 def _refuse(prescription, pharmacist, reason, checklist, status, action, message_code):

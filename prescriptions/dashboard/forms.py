@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -180,6 +181,8 @@ class DispensingPolicyForm(forms.ModelForm):
             "validity_days",
             "validity_days_if_can_become_pregnant",
             "max_supply_days",
+            "units_per_pack",
+            "max_units_per_day",
             "refills_allowed",
             "pregnancy_test_required",
             "risk_acknowledgement_required",
@@ -188,11 +191,18 @@ class DispensingPolicyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field, forms.IntegerField):
+                # A zero would read as "no restriction", like a blank.
+                field.min_value = 1
+                field.validators.append(MinValueValidator(1))
+                field.widget.attrs["min"] = 1
             if not isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-control")
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("max_units_per_day") and not cleaned.get("units_per_pack"):
+            self.add_error("units_per_pack", _("Give the units in a pack, so the most units a day limits the packs."))
         pregnant_days = cleaned.get("validity_days_if_can_become_pregnant")
         if pregnant_days and cleaned.get("validity_days") and pregnant_days > cleaned["validity_days"]:
             self.add_error(

@@ -23,7 +23,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def rx_product():
-    return RxProductFactory(title="Isotretinoin 20 mg capsules")
+    """Packs of 30 capsules, at most 4 a day: an approval for 30 days' supply covers up to 4 packs."""
+    product = RxProductFactory(title="Isotretinoin 20 mg capsules")
+    DispensingPolicy.objects.create(product=product, units_per_pack=30, max_units_per_day=4)
+    return product
 
 
 @pytest.fixture

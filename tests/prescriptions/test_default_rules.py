@@ -89,7 +89,9 @@ def test_without_rules_the_window_is_enforced_at_the_gate_for_approvals_already_
 
 
 def test_without_rules_there_are_no_refills(customer, tretinoin):
-    prescription = approve(submit_prescription(customer, [tretinoin]), quantity=2)
+    prescription = approve(submit_prescription(customer, [tretinoin]), quantity=1)
+    # As if approved for two packs while the product still had rules of its own.
+    prescription.items.update(quantity_approved=2, quantity_remaining=2)
 
     order(customer, tretinoin, quantity=1)
 

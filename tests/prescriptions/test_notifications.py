@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from prescriptions.models import DispensingPolicy
 from prescriptions.services import (
     prescription_reject,
     prescription_request_resubmit,
@@ -25,7 +26,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def rx_product():
-    return RxProductFactory(title="Isotretinoin 20 mg capsules")
+    """Packs of 30 capsules, at most 4 a day: an approval for 30 days' supply covers up to 4 packs."""
+    product = RxProductFactory(title="Isotretinoin 20 mg capsules")
+    DispensingPolicy.objects.create(product=product, units_per_pack=30, max_units_per_day=4)
+    return product
 
 
 def test_an_upload_is_acknowledged_by_email(customer, rx_product, django_capture_on_commit_callbacks):

@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from prescriptions.models import Prescription, PrescriptionEvent
+from prescriptions.models import DispensingPolicy, Prescription, PrescriptionEvent
 from prescriptions.services import prescription_reject, prescription_revoke
 from tests.factories import (
     ProductFactory,
@@ -23,7 +23,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def rx_product():
-    return RxProductFactory(title="Isotretinoin 20 mg capsules")
+    """Packs of 30 capsules, at most 4 a day: an approval for 30 days' supply covers up to 4 packs."""
+    product = RxProductFactory(title="Isotretinoin 20 mg capsules")
+    DispensingPolicy.objects.create(product=product, units_per_pack=30, max_units_per_day=4)
+    return product
 
 
 def fill_upload_form(page, **overrides):
