@@ -36,6 +36,31 @@ def prescription_file_path(instance: Prescription, filename: str) -> str:
     return f"{filename[:2]}/{filename}"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionDenied(f"{self.model._meta.verbose_name_plural} are append-only.")
+
+    def delete(self):
+        raise PermissionDenied(f"{self.model._meta.verbose_name_plural} are append-only.")
+
+
+class AppendOnly(models.Model):
+    """An audit record: written once, never changed or deleted through the ORM."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied(f"{self._meta.verbose_name_plural} are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(f"{self._meta.verbose_name_plural} are append-only.")
+
+
 class Prescription(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending review")
@@ -227,6 +252,52 @@ class DispensingPolicy(models.Model):
         return self.validity_days
 
 
+# The rules the pharmacist edits, in the order the dashboard shows them.
+POLICY_FIELDS = (
+    "validity_days",
+    "validity_days_if_can_become_pregnant",
+    "max_supply_days",
+    "units_per_pack",
+    "max_units_per_day",
+    "refills_allowed",
+    "pregnancy_test_required",
+    "risk_acknowledgement_required",
+)
+
+
+def policy_values(policy: DispensingPolicy | None) -> dict | None:
+    return None if policy is None else {name: getattr(policy, name) for name in POLICY_FIELDS}
+
+
+class DispensingPolicyChange(AppendOnly):
+    """The append-only history of a product's dispensing rules: who changed them, when, from what to what."""
+
+    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # ``policy_values`` before (None: the product had no rules of its own) and after.
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["product", "created_at"], name="rx_policy_change_idx")]
+        verbose_name = _("dispensing rule change")
+        verbose_name_plural = _("dispensing rule changes")
+
+    def __str__(self) -> str:
+        return f"Rules of product {self.product_id} changed at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def differences(self) -> list[tuple[str, object, object]]:
+        """(label, before, after) for each rule that changed; before is None for rules written the first time."""
+        before = self.before or {}
+        return [
+            (DispensingPolicy._meta.get_field(name).verbose_name, before.get(name), self.after.get(name))
+            for name in POLICY_FIELDS
+            if name in self.after and (self.before is None or before.get(name) != self.after.get(name))
+        ]
+
+
 class RiskAcknowledgement(models.Model):
     """A customer ticked the box beside a medicine's pregnancy warning."""
 
@@ -243,15 +314,7 @@ class RiskAcknowledgement(models.Model):
         return f"User {self.user_id} acknowledged product {self.product_id}"
 
 
-class PrescriptionEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionDenied("The prescription audit trail is append-only.")
-
-    def delete(self):
-        raise PermissionDenied("The prescription audit trail is append-only.")
-
-
-class PrescriptionEvent(models.Model):
+class PrescriptionEvent(AppendOnly):
     """The append-only audit trail: every decision, and every time staff open a file."""
 
     class Action(models.TextChoices):
@@ -275,22 +338,14 @@ class PrescriptionEvent(models.Model):
     checklist = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = PrescriptionEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["prescription", "created_at"], name="rx_event_idx")]
+        verbose_name = _("prescription event")
+        verbose_name_plural = _("prescription events")
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.prescription_id})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionDenied("The prescription audit trail is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied("The prescription audit trail is append-only.")
 
 
 class Interaction(models.Model):

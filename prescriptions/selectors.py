@@ -26,6 +26,7 @@ from prescriptions.coverage import (
 from prescriptions.models import (
     Dispense,
     DispensingPolicy,
+    DispensingPolicyChange,
     Interaction,
     Prescription,
     PrescriptionEvent,
@@ -125,6 +126,11 @@ def products_under_dispensing_rules() -> QuerySet:
         .select_related("parent", *RULES_RELATED)
         .order_by(Coalesce(NullIf("title", Value("")), "parent__title"), "pk")
     )
+
+
+def dispensing_policy_history(*, product) -> list[DispensingPolicyChange]:
+    """Every change to the product's own dispensing rules, newest first."""
+    return list(DispensingPolicyChange.objects.filter(product=product).select_related("actor"))
 
 
 def rx_lines(lines, rules: dict[int, ProductRules] | None = None) -> list[RxLine]:

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,11 +22,15 @@ from django.utils.translation import ngettext
 from prescriptions import notifications
 from prescriptions.coverage import Allocation, Conflict, Shortfall
 from prescriptions.models import (
+    POLICY_FIELDS,
     Dispense,
+    DispensingPolicy,
+    DispensingPolicyChange,
     Prescription,
     PrescriptionEvent,
     PrescriptionItem,
     RiskAcknowledgement,
+    policy_values,
 )
 from prescriptions.selectors import basket_coverage, can_review_prescriptions, rules_for_ids
 from prescriptions.uploads import CleanFile
@@ -185,6 +189,33 @@ def prescription_revoke(*, prescription: Prescription, pharmacist, reason: str) 
     )
     notifications.send_on_commit(prescription, notifications.REVOKED)
     return prescription
+
+
+CHANGE_POLICY_PERMISSION = "prescriptions.change_dispensingpolicy"
+
+
+@transaction.atomic
+def dispensing_policy_save(*, product, pharmacist, values: Mapping[str, object]) -> DispensingPolicy:
+    """Write a product's own dispensing rules, and record what changed in their history."""
+    if not (can_review_prescriptions(pharmacist) and pharmacist.has_perm(CHANGE_POLICY_PERMISSION)):
+        raise PermissionDenied(_("Only pharmacists can change dispensing rules."))
+    unknown = set(values) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValueError(f"Not dispensing rules: {sorted(unknown)}")
+    # Locked, so two pharmacists saving at once each record what they changed.
+    policy = DispensingPolicy.objects.select_for_update().filter(product=product).first()
+    before = policy_values(policy)
+    policy = policy or DispensingPolicy(product=product)
+    for name, value in values.items():
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()
+    after = policy_values(policy)
+    if after != before:
+        DispensingPolicyChange.objects.create(
+            product=product, actor=pharmacist, before=before, after=after, created_at=timezone.now()
+        )
+    return policy
 
 
 def prescription_log_file_view(*, prescription: Prescription, viewer) -> None:

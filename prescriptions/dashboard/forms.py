@@ -5,7 +5,7 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from prescriptions.models import DispensingPolicy, Prescription
+from prescriptions.models import POLICY_FIELDS, DispensingPolicy, Prescription
 from prescriptions.selectors import QUEUE_FILTERS
 
 QUEUE_LABELS = {
@@ -177,16 +177,7 @@ class RevokeForm(forms.Form):
 class DispensingPolicyForm(forms.ModelForm):
     class Meta:
         model = DispensingPolicy
-        fields = [
-            "validity_days",
-            "validity_days_if_can_become_pregnant",
-            "max_supply_days",
-            "units_per_pack",
-            "max_units_per_day",
-            "refills_allowed",
-            "pregnancy_test_required",
-            "risk_acknowledgement_required",
-        ]
+        fields = list(POLICY_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@
 from io import BytesIO
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -192,12 +193,23 @@ class PolicyUpdateView(generic.UpdateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(product=self.product, rules=self.rules)
+        ctx.update(
+            product=self.product,
+            rules=self.rules,
+            history=selectors.dispensing_policy_history(product=self.product),
+        )
         return ctx
 
     def form_valid(self, form):
-        form.instance.product = self.product
-        form.save()
+        try:
+            services.dispensing_policy_save(
+                product=self.product,
+                pharmacist=self.request.user,
+                values={name: form.cleaned_data[name] for name in form.Meta.fields},
+            )
+        except ValidationError as refused:
+            form.add_error(None, refused)
+            return self.form_invalid(form)
         saved = _("Saved the dispensing rules for %(title)s.") % {"title": self.product.get_title()}
         messages.success(self.request, saved)
         return HttpResponseRedirect(reverse("dashboard:pharmacy-policy-list"))

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext as _
 
 from prescriptions import selectors
 from prescriptions.coverage import Allocation
@@ -43,6 +44,16 @@ def order_dispenses(order):
 @register.filter
 def lookup(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def rule_value(value) -> str:
+    """A dispensing rule's value as the pharmacist reads it: yes/no, a number, or blank."""
+    if value is None or value == "":
+        return _("blank")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
 
 
 @register.filter
