@@ -36,6 +36,8 @@ from PIL import Image, ImageOps
 from pypdf import PdfReader, apply_configuration
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
+from prescriptions.uploadhandlers import TOO_MANY_FILES, refusal
+
 MAX_PIXELS = 50_000_000  # a 50-megapixel phone photo; a page scan is far smaller
 MAX_PDF_PAGES = 20
 MAX_PDF_OBJECTS = 20_000
@@ -118,6 +120,17 @@ def sniff(head: bytes) -> str | None:
 
 def inspect_upload(upload: UploadedFile) -> CleanFile:
     limit = settings.PRESCRIPTION_MAX_UPLOAD_BYTES
+    refused = refusal(upload)
+    if refused == TOO_MANY_FILES:
+        raise _refuse(
+            _("This upload held more than one file. Please choose a single photo or scan of the prescription."),
+            "too_many_files",
+        )
+    if refused is not None:
+        raise _refuse(
+            _("This upload came to more than %(limit)s in all, the most we accept.") % {"limit": filesizeformat(limit)},
+            "too_large",
+        )
     if upload.size is None or upload.size > limit:
         raise _refuse(
             _("This file is %(size)s. The largest file we accept is %(limit)s.")

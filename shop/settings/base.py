@@ -309,13 +309,21 @@ SHOP_PHARMACY = {
     "hours": "Monday to Saturday, 9:00 to 21:00",
 }
 
-# Prescription uploads.
+# Prescription uploads: one file of at most this size per request (the upload
+# view's own handler, prescriptions.uploadhandlers).
 PRESCRIPTION_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-# Django refuses the whole request when it is larger than this, before our form
-# sees the file; keep it above the form's limit so the customer always gets the
-# form's clear message rather than a bare 400.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Every other page: Django writes file parts to disk before any view can refuse
+# them, on any page that reads the form, so every request is held to a total and
+# a number of files; what goes past is counted, not kept.
+FILE_UPLOAD_HANDLERS = ["prescriptions.uploadhandlers.SiteUploadHandler"]
+SHOP_UPLOAD_MAX_REQUEST_BYTES = 25 * 1024 * 1024
+SHOP_UPLOAD_MAX_FILES = 20
+# Django's own count of file parts (a 400 past it) stays at its default of 100:
+# it counts empty file inputs too, and Oscar's product form has one per picture.
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
+# Text fields only (file parts are held to the limits above): Django's default,
+# as no form here takes megabytes of text.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Names this build, so cached HTML made by an older one is never served

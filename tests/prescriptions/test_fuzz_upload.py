@@ -19,12 +19,11 @@ from PIL import Image
 
 from prescriptions.models import Prescription
 from tests.factories import ProductFactory, RxProductFactory
-from tests.files import image_bytes, pdf_bytes, pdf_with_objects, png_claiming_size
+from tests.files import BOUNDARY, image_bytes, multipart, pdf_bytes, pdf_with_objects, png_claiming_size
 
 pytestmark = pytest.mark.django_db
 
 URL = "/accounts/prescriptions/upload/"
-BOUNDARY = "----jild-fuzz-7MA4YWxkTrZu0gW"
 FUZZ = hypothesis_settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
@@ -80,31 +79,6 @@ ODD_NEXT = [
     "https://testserver/basket/",
 ]
 CONTENT_TYPES = ["image/jpeg", "image/png", "image/webp", "application/pdf", "text/html", "image/svg+xml", ""]
-
-
-# --- Building the request by hand, so nothing the fuzzer makes is tidied away on the way ----
-
-
-def quoted(value: str) -> bytes:
-    # How browsers write a name inside a multipart header (the HTML standard's escaping).
-    return value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A").encode("utf-8", "surrogatepass")
-
-
-def multipart(parts) -> bytes:
-    """``parts``: (field name, value) for text, (field name, file name, content type, bytes) for files."""
-    body = b""
-    for part in parts:
-        body += f"--{BOUNDARY}\r\n".encode()
-        if len(part) == 2:
-            name, value = part
-            body += b'Content-Disposition: form-data; name="' + quoted(name) + b'"\r\n\r\n'
-            body += value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
-        else:
-            name, filename, content_type, content = part
-            body += b'Content-Disposition: form-data; name="' + quoted(name) + b'"; filename="' + quoted(filename)
-            body += b'"\r\nContent-Type: ' + quoted(content_type) + b"\r\n\r\n" + content
-        body += b"\r\n"
-    return body + f"--{BOUNDARY}--\r\n".encode()
 
 
 def stored_files() -> set[Path]:

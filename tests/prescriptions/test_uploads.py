@@ -5,20 +5,28 @@ import time
 import tracemalloc
 from io import BytesIO
 
+import django.core.files.uploadhandler
 import pytest
+from bs4 import BeautifulSoup
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
+import prescriptions.uploadhandlers
 from prescriptions import uploads
 from prescriptions.models import Prescription
 from prescriptions.uploads import inspect_upload
 from tests.factories import RxProductFactory
 from tests.files import (
+    BOUNDARY,
     MB,
     METADATA_MARKERS,
     icc_profile,
     image_bytes,
+    multipart,
     pdf_bomb,
     pdf_bytes,
     pdf_of_exact_size,
@@ -384,3 +392,73 @@ def test_plain_pdfs_are_stored_as_uploaded(upload_page):
     assert prescription.file_kind == "pdf"
     with prescription.file.open("rb") as f:
         assert f.read() == content
+
+
+# --- One request, many files -------------------------------------------------------------
+
+
+@pytest.fixture
+def disk_writes(monkeypatch, settings, tmp_path):
+    """Sizes of what uploads write to temporary files, which go to ``tmp_path``."""
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    written = []
+
+    class Counted(TemporaryUploadedFile):
+        def write(self, data):
+            written.append(len(data))
+            return self.file.write(data)
+
+    monkeypatch.setattr(django.core.files.uploadhandler, "TemporaryUploadedFile", Counted)
+    monkeypatch.setattr(prescriptions.uploadhandlers, "TemporaryUploadedFile", Counted, raising=False)
+    return written
+
+
+def post_multipart(client, url, parts):
+    return client.post(url, data=multipart(parts), content_type=f"multipart/form-data; boundary={BOUNDARY}")
+
+
+@pytest.mark.parametrize(
+    ("count", "size"),
+    [
+        pytest.param(5, 3 * MB, id="5-files-of-3-MB"),
+        pytest.param(100, 1000, id="100-small-files"),  # Django's own limit, beyond which it answers 400
+    ],
+)
+def test_one_request_with_several_files_is_refused_with_a_form_error_and_little_reaches_the_disk(
+    customer, disk_writes, tmp_path, count, size
+):
+    client = Client()
+    client.force_login(customer)
+    product = RxProductFactory()
+    scan = pdf_of_exact_size(size)
+    details = [
+        ("products", str(product.pk)),
+        ("patient_name", "Sana Qureshi"),
+        ("prescriber_name", "Dr. Farah Khan"),
+        ("prescriber_registration", "12345-P"),
+        ("issued_on", str(timezone.localdate())),
+    ]
+
+    response = post_multipart(
+        client,
+        "/accounts/prescriptions/upload/",
+        [("file", f"scan-{n}.pdf", "application/pdf", scan) for n in range(count)] + details,
+    )
+
+    assert response.status_code == 200
+    page = BeautifulSoup(response.content, "html.parser")
+    assert "This upload held more than one file" in page.select_one("#id_file_errors").text
+    assert Prescription.objects.count() == 0
+    assert stored_files() == []
+    assert sum(disk_writes) <= settings.PRESCRIPTION_MAX_UPLOAD_BYTES
+    assert os.listdir(tmp_path) == []
+
+
+def test_any_page_holds_a_request_to_its_total_of_file_bytes(client, disk_writes, tmp_path):
+    parts = [("file", f"big-{n}.bin", "application/octet-stream", bytes(14 * MB)) for n in range(2)]
+
+    response = post_multipart(client, "/accounts/login/", [*parts, ("login_submit", "Log in")])
+
+    assert response.status_code < 500
+    assert sum(disk_writes) <= settings.SHOP_UPLOAD_MAX_REQUEST_BYTES
+    assert os.listdir(tmp_path) == []
