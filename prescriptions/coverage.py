@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from prescriptions.models import DispensingPolicy, Prescription, PrescriptionItem
 
@@ -66,6 +66,46 @@ def default_policy(*, drug: DrugInformation | None) -> DispensingPolicy:
         pregnancy_test_required=contraindicated,
         risk_acknowledgement_required=contraindicated,
     )
+
+
+# The pharmacist's checklist, in the order it is done. Every item that applies
+# must be ticked before a prescription is approved; the answers go into the
+# audit trail with every decision.
+CHECKLIST = [
+    (
+        "prescriber_verified",
+        gettext_lazy("Prescriber's name, qualification and PMDC registration number are present and valid"),
+    ),
+    ("patient_matches", gettext_lazy("Patient's name matches the customer and the details given")),
+    ("date_within_window", gettext_lazy("Date of issue is within the dispensing window for this medicine")),
+    ("drug_details_ok", gettext_lazy("Generic name, strength, dose, frequency and quantity are clear")),
+    ("signature_present", gettext_lazy("Prescriber's signature (and stamp) is present")),
+]
+PREGNANCY_CHECKLIST = [
+    ("contraception_confirmed", gettext_lazy("Patient who can become pregnant: effective contraception confirmed")),
+    ("monitoring_ok", gettext_lazy("Liver function and fasting lipid tests are recent and acceptable")),
+    ("no_interacting_medicines", gettext_lazy("No tetracycline or vitamin A in this order or the customer's history")),
+]
+
+
+def pregnancy_rules_apply(policies: Iterable[DispensingPolicy]) -> bool:
+    return any(p.pregnancy_test_required or p.risk_acknowledgement_required for p in policies)
+
+
+def checklist_for(*, policies: Iterable[DispensingPolicy]) -> list[tuple[str, str]]:
+    """The checklist the pharmacist sees for a prescription for products under these rules."""
+    return CHECKLIST + (PREGNANCY_CHECKLIST if pregnancy_rules_apply(policies) else [])
+
+
+def unticked_checklist(
+    checklist: Mapping[str, bool], *, policies: Iterable[DispensingPolicy], patient_can_become_pregnant: bool | None
+) -> list[str]:
+    """The labels of the items that must be ticked to approve, and are not."""
+    required = checklist_for(policies=policies)
+    if patient_can_become_pregnant is False:
+        # Contraception does not apply to a patient who cannot become pregnant.
+        required = [item for item in required if item[0] != "contraception_confirmed"]
+    return [str(label) for key, label in required if checklist.get(key) is not True]
 
 
 @dataclass(frozen=True)

@@ -336,6 +336,9 @@ class PrescriptionEvent(AppendOnly):
     to_status = models.CharField(max_length=10, blank=True)
     reason = models.TextField(blank=True)
     checklist = models.JSONField(default=dict, blank=True)
+    # The terms of an approval: products and quantities, valid until, days'
+    # supply, whether the patient can become pregnant, the pregnancy test date.
+    data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from prescriptions import notifications
-from prescriptions.coverage import Allocation, Conflict, Shortfall
+from prescriptions.coverage import Allocation, Conflict, Shortfall, unticked_checklist
 from prescriptions.models import (
     POLICY_FIELDS,
     Dispense,
@@ -123,15 +123,31 @@ class Approval:
 def prescription_approve(
     *, prescription: Prescription, pharmacist, approval: Approval, checklist: dict | None = None
 ) -> Prescription:
-    """Approve a pending prescription for the given products and quantities."""
+    """Approve a pending prescription for the given products and quantities.
+
+    Refused unless every item of the pharmacist's checklist that applies is
+    ticked, and the approval keeps to each product's dispensing rules. The
+    audit event records the checklist and the terms approved.
+    """
     prescription = _lock_for_decision(prescription, pharmacist, allowed=(Status.PENDING,))
+    requested = set(prescription.products.values_list("pk", flat=True))
+    rules = rules_for_ids(requested)
+    unticked = unticked_checklist(
+        checklist or {},
+        policies=[r.policy for r in rules.values()],
+        patient_can_become_pregnant=approval.patient_can_become_pregnant,
+    )
+    if unticked:
+        raise DecisionNotAllowed(
+            _("Tick every item of the checklist before approving. Not ticked: %(items)s")
+            % {"items": "; ".join(unticked)}
+        )
     quantities = {product: qty for product, qty in approval.quantities.items() if qty and qty > 0}
     if not quantities:
         raise DecisionNotAllowed(_("Approve at least one medicine with a quantity above zero."))
-    requested = set(prescription.products.values_list("pk", flat=True))
     if any(product.pk not in requested for product in quantities):
         raise DecisionNotAllowed(_("A prescription can only cover the medicines the customer uploaded it for."))
-    _check_policies(prescription, approval, quantities)
+    _check_policies(prescription, approval, quantities, rules)
 
     prescription.status = Status.APPROVED
     prescription.valid_until = approval.valid_until
@@ -150,6 +166,7 @@ def prescription_approve(
         from_status=Status.PENDING,
         to_status=Status.APPROVED,
         checklist=checklist or {},
+        data=_approval_terms(approval, quantities),
     )
     notifications.send_on_commit(prescription, notifications.APPROVED)
     return prescription
@@ -330,12 +347,25 @@ def _lock_for_decision(prescription: Prescription, pharmacist, *, allowed) -> Pr
     return locked
 
 
-def _check_policies(prescription: Prescription, approval: Approval, quantities: Mapping) -> None:
+def _approval_terms(approval: Approval, quantities: Mapping) -> dict:
+    """What was approved, for the audit trail: the record stays true if the prescription row changes later."""
+    return {
+        "items": [
+            {"product_id": product.pk, "title": product.get_title(), "quantity": quantity}
+            for product, quantity in quantities.items()
+        ],
+        "valid_until": approval.valid_until.isoformat(),
+        "days_supply": approval.days_supply,
+        "patient_can_become_pregnant": approval.patient_can_become_pregnant,
+        "pregnancy_test_on": approval.pregnancy_test_on.isoformat() if approval.pregnancy_test_on else None,
+    }
+
+
+def _check_policies(prescription: Prescription, approval: Approval, quantities: Mapping, rules: Mapping) -> None:
     today = timezone.localdate()
     errors = []
     if approval.valid_until < today:
         errors.append(_("The valid-until date is in the past."))
-    rules = rules_for_ids(product.pk for product in quantities)
     for product, quantity in quantities.items():
         product_rules = rules[product.pk]
         policy = product_rules.policy
@@ -422,7 +452,7 @@ def _decide(prescription: Prescription, pharmacist, *, reason: str) -> None:
     prescription.save()
 
 
-def _log(prescription, *, actor, action, from_status="", to_status="", reason="", checklist=None) -> None:
+def _log(prescription, *, actor, action, from_status="", to_status="", reason="", checklist=None, data=None) -> None:
     PrescriptionEvent.objects.create(
         prescription=prescription,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -431,4 +461,5 @@ def _log(prescription, *, actor, action, from_status="", to_status="", reason=""
         to_status=to_status,
         reason=reason,
         checklist=checklist or {},
+        data=data or {},
     )

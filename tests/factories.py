@@ -202,8 +202,15 @@ def submit_prescription(user, products, *, issued_on=None, file_bytes=None, **fi
     return prescription_submit(user=user, clean_file=clean, products=products, **values)
 
 
-def approve(prescription, *, by=None, quantity=1, products=None, valid_until=None, **approval):
-    """Approve through the service, as a pharmacist would in the dashboard."""
+def full_checklist() -> dict:
+    """Every item of the pharmacist's checklist ticked."""
+    from prescriptions.coverage import CHECKLIST, PREGNANCY_CHECKLIST
+
+    return {key: True for key, _label in CHECKLIST + PREGNANCY_CHECKLIST}
+
+
+def approve(prescription, *, by=None, quantity=1, products=None, valid_until=None, checklist=None, **approval):
+    """Approve through the service, as a pharmacist would in the dashboard, every checklist item ticked."""
     from prescriptions.services import Approval, prescription_approve
 
     products = products if products is not None else list(prescription.products.all())
@@ -214,4 +221,5 @@ def approve(prescription, *, by=None, quantity=1, products=None, valid_until=Non
         prescription=prescription,
         pharmacist=by or pharmacist_user(),
         approval=Approval(quantities=dict.fromkeys(products, quantity), **approval),
+        checklist=full_checklist() if checklist is None else checklist,
     )

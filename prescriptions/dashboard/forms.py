@@ -5,6 +5,9 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# CHECKLIST and PREGNANCY_CHECKLIST are also read from here, for their labels
+# (shop/templatetags/review_tags.py).
+from prescriptions.coverage import CHECKLIST, PREGNANCY_CHECKLIST, checklist_for, pregnancy_rules_apply  # noqa: F401
 from prescriptions.models import POLICY_FIELDS, DispensingPolicy, Prescription
 from prescriptions.selectors import QUEUE_FILTERS
 
@@ -28,21 +31,6 @@ class QueueFilterForm(forms.Form):
             return "pending", ""
         return self.cleaned_data["status"] or "pending", self.cleaned_data["q"]
 
-
-# The pharmacist's checklist, in the order it is done. Answers are stored in
-# the audit trail with every decision.
-CHECKLIST = [
-    ("prescriber_verified", _("Prescriber's name, qualification and PMDC registration number are present and valid")),
-    ("patient_matches", _("Patient's name matches the customer and the details given")),
-    ("date_within_window", _("Date of issue is within the dispensing window for this medicine")),
-    ("drug_details_ok", _("Generic name, strength, dose, frequency and quantity are clear")),
-    ("signature_present", _("Prescriber's signature (and stamp) is present")),
-]
-PREGNANCY_CHECKLIST = [
-    ("contraception_confirmed", _("Patient who can become pregnant: effective contraception confirmed")),
-    ("monitoring_ok", _("Liver function and fasting lipid tests are recent and acceptable")),
-    ("no_interacting_medicines", _("No tetracycline or vitamin A in this order or the customer's history")),
-]
 
 COMMON_REASONS = [
     ("", _("Choose a reason, or write one below")),
@@ -93,12 +81,9 @@ class DecisionForm(forms.Form):
         self.prescription = prescription
         self.action = action
         self.products = list(prescription.products.all())
-        self.pregnancy_rules = any(
-            policies[p.pk].pregnancy_test_required or policies[p.pk].risk_acknowledgement_required
-            for p in self.products
-        )
-        checklist = CHECKLIST + (PREGNANCY_CHECKLIST if self.pregnancy_rules else [])
-        for name, label in checklist:
+        product_policies = [policies[p.pk] for p in self.products]
+        self.pregnancy_rules = pregnancy_rules_apply(product_policies)
+        for name, label in checklist_for(policies=product_policies):
             self.fields[f"check_{name}"] = forms.BooleanField(label=label, required=False)
         for product in self.products:
             self.fields[f"quantity_{product.pk}"] = forms.IntegerField(
@@ -146,19 +131,9 @@ class DecisionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        # That every checklist item is ticked is the service's rule
+        # (services.prescription_approve); its refusal shows as a form error.
         if self.action == self.APPROVE:
-            unticked = [field.label for field in self.checklist_fields if not cleaned.get(field.name)]
-            can_become_pregnant = cleaned.get("patient_can_become_pregnant")
-            if self.pregnancy_rules and can_become_pregnant is False:
-                # Contraception does not apply to a patient who cannot become pregnant.
-                unticked = [
-                    label for label in unticked if label != dict(PREGNANCY_CHECKLIST)["contraception_confirmed"]
-                ]
-            if unticked:
-                raise forms.ValidationError(
-                    _("Tick every item of the checklist before approving. Not ticked: %(items)s")
-                    % {"items": "; ".join(str(label) for label in unticked)}
-                )
             if not cleaned.get("valid_until"):
                 self.add_error("valid_until", _("Enter the date the approval is valid until."))
         elif self.action in (self.REJECT, self.RESUBMIT) and not self.reason():

@@ -16,6 +16,7 @@ from tests.factories import (
     ProductFactory,
     RxProductFactory,
     approve,
+    full_checklist,
     pharmacist_user,
     submit_prescription,
 )
@@ -50,6 +51,7 @@ def try_approve(prescription, product, **approval):
     return prescription_approve(
         prescription=prescription,
         pharmacist=pharmacist_user(),
+        checklist=full_checklist(),
         approval=Approval(quantities={product: 1}, **values),
     )
 

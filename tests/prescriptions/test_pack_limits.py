@@ -11,7 +11,7 @@ from oscar.test.factories import create_order
 
 from prescriptions.models import DispensingPolicy
 from prescriptions.services import Approval, DecisionNotAllowed, prescription_approve
-from tests.factories import RxProductFactory, approve, pharmacist_user, submit_prescription
+from tests.factories import RxProductFactory, approve, full_checklist, pharmacist_user, submit_prescription
 
 Order = get_model("order", "Order")
 Basket = get_model("basket", "Basket")
@@ -35,6 +35,7 @@ def approve_packs(customer, product, packs, *, days_supply=30):
     return prescription_approve(
         prescription=submit_prescription(customer, [product]),
         pharmacist=pharmacist_user(),
+        checklist=full_checklist(),
         approval=Approval(
             quantities={product: packs},
             valid_until=TODAY() + datetime.timedelta(days=10),

@@ -16,6 +16,7 @@ from tests.factories import (
     ProductFactory,
     RxProductFactory,
     approve,
+    full_checklist,
     pharmacist_user,
     submit_prescription,
 )
@@ -205,6 +206,7 @@ def test_an_approval_that_breaks_a_rule_is_refused(customer, isotretinoin, overr
         prescription_approve(
             prescription=prescription,
             pharmacist=pharmacist_user(),
+            checklist=full_checklist(),
             approval=Approval(quantities={isotretinoin: 1}, **approval(**overrides)),
         )
     prescription.refresh_from_db()
@@ -217,6 +219,7 @@ def test_a_patient_who_cannot_become_pregnant_needs_no_test(customer, isotretino
     prescription_approve(
         prescription=prescription,
         pharmacist=pharmacist_user(),
+        checklist=full_checklist(),
         approval=Approval(
             quantities={isotretinoin: 1},
             **approval(

@@ -3,7 +3,7 @@
 import pytest
 
 from prescriptions.services import Approval, prescription_approve
-from tests.factories import RxProductFactory, UserFactory, pharmacist_user, submit_prescription
+from tests.factories import RxProductFactory, UserFactory, full_checklist, pharmacist_user, submit_prescription
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,8 @@ def test_the_audit_trail_names_statuses_and_checklist_items_in_words(django_app,
         prescription=prescription,
         pharmacist=pharmacist,
         approval=Approval(quantities={product: 1}, valid_until=prescription.issued_on, days_supply=30),
-        checklist={"signature_present": True},
+        # The service refuses an approval with any checklist item unticked.
+        checklist=full_checklist(),
     )
 
     rows = review_page(django_app, prescription, pharmacist).html.select("#audit-trail tbody tr")

@@ -18,6 +18,7 @@ from tests.factories import (
     ProductFactory,
     RxProductFactory,
     approve,
+    full_checklist,
     pharmacist_user,
     submit_prescription,
 )
@@ -115,6 +116,7 @@ def test_approving_a_variant_applies_its_parents_rules(customer, pack):
         prescription_approve(
             prescription=prescription,
             pharmacist=pharmacist_user(),
+            checklist=full_checklist(),
             approval=Approval(
                 quantities={pack: 1}, **strict_approval(valid_until=TODAY() + datetime.timedelta(days=20))
             ),
