@@ -452,3 +452,31 @@ def test_dashboard_pages_run_their_scripts_under_the_content_security_policy(vis
             expect(page.locator(".navbar-accounts .navbar-brand")).to_have_text("Jild Pharmacy")
         assert admin.errors == [], f"{name}: {admin.errors}"
         screenshot(admin, name)
+
+
+def test_on_a_phone_menus_fold_away_and_prescriptions_show_their_status(visitors):
+    prescription = submit_prescription(user(CUSTOMER), [product(ISOTRETINOIN)])
+    visitor = visitors("phone-customer")
+    log_in(visitor, CUSTOMER)
+    phone = visitor.phone
+
+    visitor.phone_at("/")
+    categories = phone.locator("#site-nav-list")
+    expect(categories).to_be_hidden()
+    phone.tap(".site-nav__toggle")
+    expect(categories.locator("a", has_text="Prescription medicines")).to_be_visible()
+    phone.tap("#site-nav-list >> text=Sunscreens")
+    expect(phone.locator("h1")).to_have_text("Sunscreens")
+
+    visitor.phone_at("/accounts/prescriptions/")
+    menu = phone.locator("#sidebar-menu")
+    expect(menu).to_be_hidden()
+    assert phone.locator("h1").bounding_box()["y"] < 500, "the page's own content comes before the account menu"
+    status = phone.locator(".prescription-table tbody tr").first.locator(".prescription-table__status")
+    expect(status).to_have_text("Pending review")
+    box = status.bounding_box()
+    assert box["x"] + box["width"] <= 390, "the status is on screen, not in a sideways scroll"
+    expect(phone.locator(".prescription-table .rx-ref")).to_have_text(prescription.reference)
+    assert phone.locator(".prescription-table .rx-ref").bounding_box()["height"] < 40, "the reference is one line"
+    phone.tap(".sidebar__toggle")
+    expect(menu.locator("a", has_text="Order history")).to_be_visible()
