@@ -107,13 +107,16 @@ def stored_preview(pdf_file) -> str | None:
     try:
         with pdf_file.open("rb") as f:
             pdf = f.read()
-        try:
-            png = first_page_png(pdf)
-        except PreviewFailed as failure:
-            logger.warning("No preview for %s: the renderer %s", pdf_file.name, failure)
-            _save(storage, failed, str(failure).encode())
-            return None
-        return _save(storage, picture, png)
+        return _save(storage, picture, first_page_png(pdf))
+    except PreviewFailed as failure:
+        # The file's doing, so remembered: it would fail, slowly, on every visit.
+        logger.warning("No preview for %s: the renderer %s", pdf_file.name, failure)
+        _save(storage, failed, str(failure).encode())
+        return None
+    except OSError:
+        # The server's doing (storage, no interpreter to start): not remembered.
+        logger.exception("No preview for %s", pdf_file.name)
+        return None
     finally:
         cache.delete(lock)
 

@@ -265,15 +265,15 @@ def _check_pdf_structure(data: bytes) -> None:
         )
     # Every object in the file, including those packed in object streams,
     # so active content cannot hide behind hex-escaped names or compression.
-    numbers = {(num, gen) for gen, table in reader.xref.items() for num in table}
-    numbers |= {(num, 0) for num in reader.xref_objStm}
+    direct = {(num, gen) for gen, table in reader.xref.items() for num in table}
+    numbers = direct | {(num, 0) for num in reader.xref_objStm}
     if len(numbers) > MAX_PDF_OBJECTS:
         raise _refuse(_("This PDF is too complex for us to check."), "too_complex")
-    # Streams are never inside object streams, so these are all of them. The
-    # object streams go first: reading any other object may make pypdf unpack
-    # one, and each must be paid for before that happens.
+    # Streams are never inside object streams, so the direct objects hold them
+    # all. Object streams go first: reading any other object may make pypdf
+    # unpack one, and each must be paid for before that happens.
     containers = {(num, 0) for num, _index in reader.xref_objStm.values()}
-    for num, gen in sorted(containers & numbers) + sorted(numbers - containers):
+    for num, gen in sorted(containers & direct) + sorted(direct - containers):
         budget.pay_for(reader, num, gen)
     roots = [reader.trailer] + [reader.get_object(IndirectObject(n, g, reader)) for n, g in sorted(numbers)]
     for obj in roots:
@@ -317,7 +317,7 @@ _PYPDF_LIMITS = {
     "jbig2_maximum_output_length": MAX_PDF_STRUCTURE_BYTES,
     "array_based_stream_maximum_output_length": MAX_PDF_STRUCTURE_BYTES,
 }
-_PIECE = 64 * 1024  # no decoder below ever holds much more than this of its output
+_PIECE = 64 * 1024  # what each decoder below takes and gives at a time (ASCII85 up to four times this)
 _MAX_FILTERS = 8
 _WHITESPACE = b"\x00\t\n\x0c\r "
 _FLATE = {"/FlateDecode", "/Fl"}

@@ -146,3 +146,15 @@ def test_a_picture_prescription_has_no_preview(django_app, customer):
     prescription = submit_prescription(customer, [RxProductFactory()])
 
     django_app.get(preview_url(prescription), user=pharmacist_user(), status=404)
+
+
+def test_when_the_renderer_cannot_even_start_the_preview_is_tried_again_next_time(django_app, customer, monkeypatch):
+    prescription = stored_pdf(customer, pdf_bytes())
+    pharmacist = pharmacist_user()
+    monkeypatch.setattr(previews.sys, "executable", "/nonexistent/python")
+
+    assert django_app.get(preview_url(prescription), user=pharmacist).body == previews.unavailable_png()
+    monkeypatch.undo()
+    picture = django_app.get(preview_url(prescription), user=pharmacist)
+
+    assert picture.body != previews.unavailable_png() and picture.body.startswith(b"\x89PNG")
