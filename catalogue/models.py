@@ -18,15 +18,23 @@ class DrugInformation(models.Model):
         CAUTION = "caution", _("Ask a doctor or pharmacist first")
         CONTRAINDICATED = "contraindicated", _("Must not be used in pregnancy")
 
+    class DrugClass(models.TextChoices):
+        # The codes the interaction rules (prescriptions.Interaction) compare. A
+        # closed list: a free-typed "tetracyclines" would silently match no rule.
+        ORAL_RETINOID = "oral-retinoid", _("Oral retinoid (isotretinoin, acitretin)")
+        TOPICAL_RETINOID = "topical-retinoid", _("Topical retinoid (tretinoin, adapalene)")
+        TETRACYCLINE = "tetracycline", _("Tetracycline antibiotic (doxycycline, minocycline, lymecycline)")
+        VITAMIN_A = "vitamin-a", _("Vitamin A supplement")
+        TOPICAL_ANTIBIOTIC = "topical-antibiotic", _("Topical antibiotic (clindamycin, erythromycin)")
+        TOPICAL_ANTISEPTIC = "topical-antiseptic", _("Topical antiseptic (benzoyl peroxide)")
+
     name = models.CharField(_("generic name"), max_length=128, unique=True)
     drug_class = models.SlugField(
         _("drug class"),
         max_length=64,
         blank=True,
-        help_text=_(
-            "A short code such as 'oral-retinoid', 'tetracycline' or 'vitamin-a'. "
-            "Interaction checks compare these codes."
-        ),
+        choices=DrugClass.choices,
+        help_text=_("Interaction checks compare drug classes; leave blank when none applies."),
     )
     summary = models.TextField(_("summary"), help_text=_("One or two sentences shown first."))
     how_it_works = models.TextField(_("what it is and how it works"))

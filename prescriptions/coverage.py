@@ -199,6 +199,52 @@ class Conflict:
         }
 
 
+@dataclass(frozen=True)
+class HistoryConflict(Conflict):
+    """``first`` (on this order or prescription) must not be taken with ``second``, from the customer's history:
+    an order placed in the last ``days`` days, or an approval they can still order against."""
+
+    days: int = 0
+    order_number: str = ""
+    ordered_on: datetime.date | None = None
+    approval_reference: str = ""
+    approval_valid_until: datetime.date | None = None
+
+    @property
+    def source(self) -> str:
+        if self.order_number:
+            return _("ordered on %(date)s (order %(number)s)") % {
+                "date": _date(self.ordered_on),
+                "number": self.order_number,
+            }
+        return _("approved on prescription %(ref)s, valid until %(date)s") % {
+            "ref": self.approval_reference,
+            "date": _date(self.approval_valid_until),
+        }
+
+    @property
+    def message(self) -> str:
+        if self.order_number:
+            return _(
+                "%(first)s cannot be ordered until %(until)s: you ordered %(second)s on %(date)s (order %(number)s), "
+                "and the two must not be taken within %(days)s days of each other. %(why)s"
+            ) % {
+                "first": self.first,
+                "second": self.second,
+                "until": _date(self.ordered_on + datetime.timedelta(days=self.days + 1)),
+                "date": _date(self.ordered_on),
+                "number": self.order_number,
+                "days": self.days,
+                "why": self.explanation,
+            }
+        return _("%(first)s clashes with %(second)s, %(source)s. %(why)s") % {
+            "first": self.first,
+            "second": self.second,
+            "source": self.source,
+            "why": self.explanation,
+        }
+
+
 @dataclass
 class Coverage:
     allocations: list[Allocation] = field(default_factory=list)

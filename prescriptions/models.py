@@ -18,6 +18,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.models import DrugInformation
+
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 
 
@@ -357,8 +359,8 @@ class Interaction(models.Model):
     Drug classes are the codes on ``catalogue.DrugInformation.drug_class``.
     """
 
-    first_class = models.SlugField(_("drug class"), max_length=64)
-    second_class = models.SlugField(_("other drug class"), max_length=64)
+    first_class = models.SlugField(_("drug class"), max_length=64, choices=DrugInformation.DrugClass.choices)
+    second_class = models.SlugField(_("other drug class"), max_length=64, choices=DrugInformation.DrugClass.choices)
     explanation = models.TextField(
         _("explanation"), help_text=_("Shown to the customer at checkout and to the pharmacist on review.")
     )

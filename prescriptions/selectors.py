@@ -16,6 +16,7 @@ from prescriptions.coverage import (
     Allocation,
     Conflict,
     Coverage,
+    HistoryConflict,
     ProductRules,
     Reason,
     RxLine,
@@ -225,6 +226,12 @@ def interaction_conflicts_for_ids(product_ids) -> list[Conflict]:
     )
 
 
+def _drug_class(product) -> str:
+    # Through drug_holder rather than product_rules: only the drug information is needed.
+    holder = drug_holder(product)
+    return holder.drug_information.drug_class if holder is not None else ""
+
+
 def interaction_conflicts(products) -> list[Conflict]:
     """Pairs among these products (``RULES_RELATED`` loaded) that must not be taken together.
 
@@ -232,9 +239,8 @@ def interaction_conflicts(products) -> list[Conflict]:
     """
     by_class: dict[str, list] = {}
     for product in {p.pk: p for p in products}.values():
-        drug = product_rules(product).drug
-        if drug is not None and drug.drug_class:
-            by_class.setdefault(drug.drug_class, []).append(product)
+        if drug_class := _drug_class(product):
+            by_class.setdefault(drug_class, []).append(product)
     if len(by_class) < 2:
         return []
     classes = set(by_class)
@@ -247,23 +253,136 @@ def interaction_conflicts(products) -> list[Conflict]:
     ]
 
 
-def basket_coverage(*, user, basket, today: datetime.date | None = None, lock: bool = False) -> Coverage:
-    """Where the basket stands: each prescription-only line, and any medicines that clash.
+# Medicines that must not be taken together must not be ordered within this
+# many days of each other either: isotretinoin a week after doxycycline is the
+# same risk as both in one basket.
+INTERACTION_HISTORY_DAYS = 30
+# An order cancelled before dispatch put nothing in the customer's hands
+# (settings.OSCAR_ORDER_STATUS_PIPELINE).
+CANCELLED_ORDER_STATUS = "Cancelled"
+
+
+def _partner_rules(products) -> tuple[dict, dict[tuple[str, str], Interaction]]:
+    """The products' drug classes, and the interaction rules involving them, both ways round."""
+    classes = {p.pk: c for p in {p.pk: p for p in products}.values() if (c := _drug_class(p))}
+    if not classes:
+        return classes, {}
+    wanted = set(classes.values())
+    pairs = {}
+    for rule in Interaction.objects.filter(Q(first_class__in=wanted) | Q(second_class__in=wanted)).order_by("pk"):
+        pairs.setdefault((rule.first_class, rule.second_class), rule)
+        pairs.setdefault((rule.second_class, rule.first_class), rule)
+    return classes, pairs
+
+
+def _with_drug_class_in(queryset: QuerySet, prefix: str, classes: set[str]) -> QuerySet:
+    return queryset.filter(
+        Q(**{f"{prefix}drug_information__drug_class__in": classes})
+        | Q(**{f"{prefix}drug_information__isnull": True, f"{prefix}parent__drug_information__drug_class__in": classes})
+    ).select_related(f"{prefix}drug_information", f"{prefix}parent__drug_information")
+
+
+def _history_conflicts(products, history, classes, pairs) -> list[HistoryConflict]:
+    found: dict[tuple[int, int], HistoryConflict] = {}
+    by_pk = {p.pk: p for p in products}
+    for other, details in history:
+        other_class = _drug_class(other)
+        for pk, drug_class in classes.items():
+            rule = pairs.get((drug_class, other_class))
+            if rule is not None and (pk, other.pk) not in found:
+                found[pk, other.pk] = HistoryConflict(
+                    by_pk[pk].get_title(), other.get_title(), rule.explanation, **details
+                )
+    return list(found.values())
+
+
+def recent_order_conflicts(
+    *, user, products, days: int = INTERACTION_HISTORY_DAYS, now: datetime.datetime | None = None
+) -> list[HistoryConflict]:
+    """Medicines among ``products`` that clash with one the customer ordered in the last ``days`` days."""
+    if not (user and user.is_authenticated):
+        return []
+    classes, pairs = _partner_rules(products)
+    if not pairs:
+        return []
+    OrderLine = get_model("order", "Line")
+    since = (now or timezone.now()) - datetime.timedelta(days=days)
+    lines = _with_drug_class_in(
+        OrderLine.objects.filter(order__user=user, order__date_placed__gte=since, product__isnull=False)
+        .exclude(order__status=CANCELLED_ORDER_STATUS)
+        .select_related("order", "product__parent"),
+        "product__",
+        {other for (_mine, other) in pairs},
+    ).order_by("-order__date_placed", "-pk")
+    history = [
+        (
+            line.product,
+            {
+                "days": days,
+                "order_number": line.order.number,
+                "ordered_on": timezone.localdate(line.order.date_placed),
+            },
+        )
+        for line in lines
+    ]
+    return _history_conflicts(products, history, classes, pairs)
+
+
+def active_approval_conflicts(
+    *, user, products, exclude=None, today: datetime.date | None = None
+) -> list[HistoryConflict]:
+    """Medicines among ``products`` that clash with one the customer can still order on an approval."""
+    classes, pairs = _partner_rules(products)
+    if not pairs:
+        return []
+    items = PrescriptionItem.objects.filter(
+        prescription__user=user,
+        prescription__status=Prescription.Status.APPROVED,
+        prescription__valid_until__gte=today or timezone.localdate(),
+        quantity_remaining__gt=0,
+    )
+    if exclude is not None:
+        items = items.exclude(prescription=exclude)
+    items = _with_drug_class_in(
+        items.select_related("prescription", "product__parent"),
+        "product__",
+        {other for (_mine, other) in pairs},
+    ).order_by("prescription__valid_until", "pk")
+    history = [
+        (
+            item.product,
+            {
+                "approval_reference": item.prescription.reference,
+                "approval_valid_until": item.prescription.valid_until,
+            },
+        )
+        for item in items
+    ]
+    return _history_conflicts(products, history, classes, pairs)
+
+
+def basket_coverage(
+    *, user, basket, today: datetime.date | None = None, lock: bool = False, interactions: bool = True
+) -> Coverage:
+    """Where the basket stands: each prescription-only line, and any medicines that clash,
+    with each other or with what the customer ordered in the last ``INTERACTION_HISTORY_DAYS`` days.
 
     The basket's lines arrive with their products' rules loaded, their
-    parents' too (basket.models.Basket.all_lines).
+    parents' too (basket.models.Basket.all_lines). Without ``interactions``,
+    only the lines' coverage (what the basket page shows beside each line).
     """
     lines = list(basket.all_lines())
     products = [line.product for line in lines]
     rules = rules_for_products(products)
     coverage = coverage_for_lines(user=user, lines=rx_lines(lines, rules), today=today, lock=lock, rules=rules)
-    coverage.conflicts = interaction_conflicts(products)
+    if interactions:
+        coverage.conflicts = [*interaction_conflicts(products), *recent_order_conflicts(user=user, products=products)]
     return coverage
 
 
 def basket_line_status(*, user, basket) -> dict[int, list[Allocation | Shortfall]]:
     """Per basket line: its covering prescription, or what stands in the way."""
-    coverage = basket_coverage(user=user, basket=basket)
+    coverage = basket_coverage(user=user, basket=basket, interactions=False)
     status: dict[int, list[Allocation | Shortfall]] = {}
     for entry in [*coverage.allocations, *coverage.shortfalls]:
         status.setdefault(entry.line.key, []).append(entry)
@@ -444,11 +563,15 @@ class ReviewContext:
     earlier: list[Prescription]
     waiting_lines: list
     conflicts: list[Conflict]
+    # The prescription's medicines against the customer's recent orders and
+    # the approvals they can still order against, each with where it comes from.
+    history_conflicts: list[HistoryConflict]
     # For every product on the prescription (a variant's from its parent when it has none).
     rules: dict[int, ProductRules]
     acknowledgements: dict[int, RiskAcknowledgement]
     orders_count: int
     products: list = ()
+    history_days: int = INTERACTION_HISTORY_DAYS
 
     @property
     def without_own_rules(self) -> list[tuple]:
@@ -471,7 +594,8 @@ def review_context(*, prescription: Prescription, recent_days: int = 90) -> Revi
     user = prescription.user
     products = list(prescription.products.all())
     product_ids = [p.pk for p in products]
-    rules = rules_for_ids(product_ids)
+    with_rules = list(Product.objects.filter(pk__in=product_ids).select_related("parent", *RULES_RELATED))
+    rules = rules_for_products(with_rules)
     waiting_lines = list(
         Line.objects.filter(basket__owner=user, basket__status="Open").select_related("product").order_by("pk")
     )
@@ -489,6 +613,10 @@ def review_context(*, prescription: Prescription, recent_days: int = 90) -> Revi
         ),
         waiting_lines=[line for line in waiting_lines if line.product_id in product_ids],
         conflicts=interaction_conflicts_for_ids(considered),
+        history_conflicts=[
+            *recent_order_conflicts(user=user, products=with_rules),
+            *active_approval_conflicts(user=user, products=with_rules, exclude=prescription),
+        ],
         rules=rules,
         acknowledgements=acknowledgements_for(user=user, rules=rules),
         orders_count=get_model("order", "Order").objects.filter(user=user).count(),
