@@ -31,6 +31,10 @@ def lock_basket_for_order(basket) -> None:
 
 
 class OrderCreator(utils.OrderCreator):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_lines_by_basket_line = {}
+
     def place_order(self, basket, total, shipping_method, shipping_charge, user=None, **kwargs):
         # The last word, whatever path led here (checkout views, a payment
         # provider's callback, a script). In one transaction:
@@ -45,6 +49,13 @@ class OrderCreator(utils.OrderCreator):
                 reservation = prescriptions_reserve_for_basket(user=user, basket=basket)
             except PrescriptionRequired as refused:
                 raise UnableToPlaceOrder(str(refused)) from refused
+            self.order_lines_by_basket_line = {}
             order = super().place_order(basket, total, shipping_method, shipping_charge, user=user, **kwargs)
-            prescriptions_dispense(reservation=reservation, order=order)
+            prescriptions_dispense(reservation=reservation, order=order, order_lines=self.order_lines_by_basket_line)
         return order
+
+    def create_additional_line_models(self, order, order_line, basket_line):
+        # Oscar's order lines keep no link to the basket line they came from,
+        # and two basket lines can hold the same product (different options).
+        super().create_additional_line_models(order, order_line, basket_line)
+        self.order_lines_by_basket_line[basket_line.pk] = order_line

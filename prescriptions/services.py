@@ -266,27 +266,32 @@ def prescriptions_reserve_for_basket(*, user, basket, today: datetime.date | Non
     return Reservation(coverage.allocations)
 
 
-def prescriptions_dispense(*, reservation: Reservation, order) -> list[Dispense]:
-    """Consume the reserved prescriptions for the order's lines and record which authorised each."""
+def prescriptions_dispense(*, reservation: Reservation, order, order_lines: Mapping[int, object]) -> list[Dispense]:
+    """Consume the reserved prescriptions for the order's lines and record which authorised each.
+
+    ``order_lines`` maps each basket line's id to the order line made from it:
+    two basket lines can hold the same product (with different options), and
+    each order line records its own prescription.
+    """
     if not reservation.allocations:
         return []
-    order_lines = {line.product_id: line for line in order.lines.all()}
     rules = rules_for_ids({a.item.product_id for a in reservation.allocations})
+    items: dict[int, PrescriptionItem] = {}
     dispenses = []
     for allocation in reservation.allocations:
-        item = allocation.item
-        item.refresh_from_db(fields=["quantity_remaining"])
+        item = items.get(allocation.item.pk)
+        if item is None:
+            item = items[allocation.item.pk] = allocation.item
+            item.refresh_from_db(fields=["quantity_remaining"])
         quantity = allocation.line.quantity
-        if item.quantity_remaining < quantity:  # cannot happen while the row is locked
+        order_line = order_lines.get(allocation.line.key)
+        if item.quantity_remaining < quantity or order_line is None:  # cannot happen while the rows are locked
             raise PrescriptionRequired([])
-        policy = rules[item.product_id].policy
-        # Without refills an approval is good for one dispense, whatever is left.
-        item.quantity_remaining = item.quantity_remaining - quantity if policy.refills_allowed else 0
-        item.save(update_fields=["quantity_remaining"])
+        item.quantity_remaining -= quantity
         dispense = Dispense.objects.create(
             item=item,
             prescription=item.prescription,
-            order_line=order_lines[item.product_id],
+            order_line=order_line,
             quantity=quantity,
         )
         _log(
@@ -296,6 +301,11 @@ def prescriptions_dispense(*, reservation: Reservation, order) -> list[Dispense]
             reason=f"Order {order.number}: {quantity} x product {item.product_id}",
         )
         dispenses.append(dispense)
+    for item in items.values():
+        if not rules[item.product_id].policy.refills_allowed:
+            # Without refills an approval is good for one order, whatever is left.
+            item.quantity_remaining = 0
+        item.save(update_fields=["quantity_remaining"])
     return dispenses
 
 
