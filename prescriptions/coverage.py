@@ -16,10 +16,17 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from prescriptions.models import DispensingPolicy, Prescription, PrescriptionItem
+from prescriptions.models import (
+    DispensingPolicy,
+    Prescription,
+    PrescriptionItem,
+    RiskAcknowledgement,
+    warning_fingerprint,
+)
 
 if TYPE_CHECKING:
     from catalogue.models import DrugInformation
@@ -136,6 +143,10 @@ class ProductRules:
         return self.policy_product_id is not None
 
     @property
+    def warning_text(self) -> str:
+        return self.drug.pregnancy_warning if self.drug is not None else ""
+
+    @property
     def inherits_rules(self) -> bool:
         return self.policy_product_id is not None and self.policy_product_id != self.product_id
 
@@ -155,6 +166,56 @@ class ProductRules:
         if not policy.units_per_pack or not days_supply:
             return 0
         return days_supply * policy.max_units_per_day // policy.units_per_pack
+
+
+class AcknowledgementProblem(StrEnum):
+    MISSING = "missing"
+    WARNING_CHANGED = "warning_changed"
+    LAPSED = "lapsed"
+
+
+def acknowledgement_lapses_on(ack: RiskAcknowledgement, rules: ProductRules) -> datetime.date:
+    """The last day an acknowledgement counts.
+
+    It lasts as long as a prescription for the medicine can be dispensed: the
+    rules' general validity (``validity_days``, 30 days for isotretinoin) from
+    the day it was given. A new course needs a new prescription, and the
+    customer reads the warning again.
+    """
+    return timezone.localdate(ack.acknowledged_at) + datetime.timedelta(days=rules.policy.validity_days)
+
+
+def acknowledgement_problem(
+    ack: RiskAcknowledgement | None, rules: ProductRules, today: datetime.date
+) -> AcknowledgementProblem | None:
+    """Why ``ack`` does not count as the customer's acknowledgement of the product's warning, or None if it does.
+
+    It counts only for the wording the customer saw: an edit of the warning
+    asks again.
+    """
+    if ack is None:
+        return AcknowledgementProblem.MISSING
+    if ack.warning_sha256 != warning_fingerprint(rules.warning_text):
+        return AcknowledgementProblem.WARNING_CHANGED
+    if acknowledgement_lapses_on(ack, rules) < today:
+        return AcknowledgementProblem.LAPSED
+    return None
+
+
+def acknowledgement_message(
+    problem: AcknowledgementProblem, *, title: str, ack: RiskAcknowledgement | None, rules: ProductRules
+) -> str:
+    if problem is AcknowledgementProblem.WARNING_CHANGED:
+        return _(
+            "The pregnancy warning for %(title)s has changed since you acknowledged it. "
+            "Please read it and acknowledge it again."
+        ) % {"title": title}
+    if problem is AcknowledgementProblem.LAPSED:
+        return _(
+            "You acknowledged the pregnancy warning for %(title)s on %(date)s, more than %(days)s days ago. "
+            "Please read it and acknowledge it again."
+        ) % {"title": title, "date": _date(timezone.localdate(ack.acknowledged_at)), "days": rules.policy.validity_days}
+    return _("Please read and acknowledge the pregnancy warning for %(title)s.") % {"title": title}
 
 
 @dataclass(frozen=True)
@@ -326,14 +387,14 @@ def allocate(
     items: Iterable[PrescriptionItem],
     other_prescriptions: Iterable[Prescription] = (),
     rules: Mapping[int, ProductRules],
-    acknowledged_product_ids: set[int],
+    acknowledgements: Mapping[int, RiskAcknowledgement],
     today: datetime.date,
 ) -> Coverage:
     """Match each line to one approved prescription item that covers all of it.
 
     ``rules`` holds each line's product's rules (``selectors.product_rules``);
-    ``acknowledged_product_ids`` the lines' products whose pregnancy warning
-    the customer has acknowledged. ``items`` are the customer's approved
+    ``acknowledgements`` the customer's latest acknowledgement of each line's
+    product's pregnancy warning (given on it or its parent), if any. ``items`` are the customer's approved
     prescription items for the lines' products; ``other_prescriptions`` their pending, rejected or revoked
     prescriptions for them, used only to explain a refusal (so it may be
     lazy, and is only read when a line is not covered). Among several items
@@ -351,13 +412,15 @@ def allocate(
         policy = line_rules.policy
         # Both problems are reported: a customer who has not acknowledged the
         # warning and has no prescription needs to hear about both at once.
-        unacknowledged = policy.risk_acknowledgement_required and line.product_id not in acknowledged_product_ids
+        ack = acknowledgements.get(line.product_id)
+        ack_problem = acknowledgement_problem(ack, line_rules, today) if policy.risk_acknowledgement_required else None
+        unacknowledged = ack_problem is not None
         if unacknowledged:
             coverage.shortfalls.append(
                 Shortfall(
                     line,
                     Reason.ACKNOWLEDGEMENT_MISSING,
-                    _("Please read and acknowledge the pregnancy warning for %(title)s.") % {"title": line.title},
+                    acknowledgement_message(ack_problem, title=line.title, ack=ack, rules=line_rules),
                 )
             )
         first_problem: tuple[Reason, str, Prescription] | None = None

@@ -6,6 +6,7 @@ The rules that read and write these models live in ``selectors.py`` and
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 
@@ -300,20 +301,36 @@ class DispensingPolicyChange(AppendOnly):
         ]
 
 
+def warning_fingerprint(text: str) -> str:
+    """The SHA-256 of a warning's words: re-wrapping the text keeps it, any change of wording does not."""
+    return hashlib.sha256(" ".join((text or "").split()).encode()).hexdigest()
+
+
 class RiskAcknowledgement(models.Model):
-    """A customer ticked the box beside a medicine's pregnancy warning."""
+    """A customer ticked the box beside a medicine's pregnancy warning.
+
+    One row per acknowledgement, kept: when the warning's wording changes, or
+    the last acknowledgement lapses (``coverage.acknowledgement_problem``),
+    the customer is asked again and a new row records it.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     product = models.ForeignKey("catalogue.Product", on_delete=models.CASCADE, related_name="+")
     acknowledged_at = models.DateTimeField(default=timezone.now)
     # The warning text the customer saw, so a later edit does not rewrite history.
     warning_text = models.TextField()
+    # ``warning_fingerprint(warning_text)``: compared with the current warning's.
+    warning_sha256 = models.CharField(max_length=64)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "product"], name="rx_ack_unique")]
+        indexes = [models.Index(fields=["user", "product", "acknowledged_at"], name="rx_ack_latest_idx")]
 
     def __str__(self) -> str:
         return f"User {self.user_id} acknowledged product {self.product_id}"
+
+    def save(self, *args, **kwargs):
+        self.warning_sha256 = warning_fingerprint(self.warning_text)
+        super().save(*args, **kwargs)
 
 
 class PrescriptionEvent(AppendOnly):

@@ -13,6 +13,7 @@ from django.utils.functional import SimpleLazyObject, cached_property
 from oscar.core.loading import get_model
 
 from prescriptions.coverage import (
+    AcknowledgementProblem,
     Allocation,
     Conflict,
     Coverage,
@@ -21,6 +22,8 @@ from prescriptions.coverage import (
     Reason,
     RxLine,
     Shortfall,
+    acknowledgement_lapses_on,
+    acknowledgement_problem,
     allocate,
     default_policy,
 )
@@ -185,11 +188,6 @@ def other_prescriptions_for(*, user, product_ids) -> list[Prescription]:
     )
 
 
-def acknowledged_product_ids(*, user, rules: dict[int, ProductRules]) -> set[int]:
-    """The products whose pregnancy warning the customer acknowledged, on the product or on its parent."""
-    return set(acknowledgements_for(user=user, rules=rules))
-
-
 def coverage_for_lines(
     *,
     user,
@@ -215,7 +213,7 @@ def coverage_for_lines(
         # Only read to explain a refusal, so only queried when there is one.
         other_prescriptions=SimpleLazyObject(lambda: other_prescriptions_for(user=user, product_ids=product_ids)),
         rules=rules,
-        acknowledged_product_ids=acknowledged_product_ids(user=user, rules=rules),
+        acknowledgements=acknowledgements_for(user=user, rules=rules),
         today=today or timezone.localdate(),
     )
 
@@ -469,6 +467,57 @@ def _latest_acknowledgements(*, user, asked: dict[int, frozenset[int]]) -> dict[
     return found
 
 
+@dataclass(frozen=True)
+class AcknowledgementStatus:
+    """Where the customer stands with a product's pregnancy warning, for its page."""
+
+    acknowledgement: RiskAcknowledgement | None
+    problem: AcknowledgementProblem | None
+    lapses_on: datetime.date | None = None
+
+    @property
+    def current(self) -> bool:
+        return self.problem is None
+
+
+@dataclass(frozen=True)
+class ProductPageState:
+    rules: ProductRules
+    acknowledgement: RiskAcknowledgement | None
+
+
+def product_page_state(*, user, product) -> ProductPageState:
+    """The product's rules and the customer's latest acknowledgement of its warning, in one query."""
+    latest = RiskAcknowledgement.objects.filter(
+        user=user, product_id__in=acknowledgement_product_ids(product)
+    ).order_by("-acknowledged_at", "-pk")
+    fields = ("pk", "product_id", "acknowledged_at", "warning_sha256")
+    loaded = (
+        Product.objects.select_related("parent", *RULES_RELATED)
+        .annotate(**{f"ack_{name}": Subquery(latest.values(name)[:1]) for name in fields})
+        .get(pk=product.pk)
+    )
+    ack = None
+    if loaded.ack_pk is not None:
+        ack = RiskAcknowledgement(
+            pk=loaded.ack_pk,
+            user_id=user.pk,
+            product_id=loaded.ack_product_id,
+            acknowledged_at=loaded.ack_acknowledged_at,
+            warning_sha256=loaded.ack_warning_sha256,
+        )
+    return ProductPageState(rules=product_rules(loaded), acknowledgement=ack)
+
+
+def acknowledgement_status(*, state: ProductPageState, today: datetime.date | None = None) -> AcknowledgementStatus:
+    ack, rules = state.acknowledgement, state.rules
+    return AcknowledgementStatus(
+        acknowledgement=ack,
+        problem=acknowledgement_problem(ack, rules, today or timezone.localdate()),
+        lapses_on=acknowledgement_lapses_on(ack, rules) if ack is not None else None,
+    )
+
+
 def has_acknowledged(*, user, product) -> RiskAcknowledgement | None:
     if not (user and user.is_authenticated):
         return None
@@ -568,8 +617,11 @@ class ReviewContext:
     history_conflicts: list[HistoryConflict]
     # For every product on the prescription (a variant's from its parent when it has none).
     rules: dict[int, ProductRules]
+    # The customer's acknowledgements that still count, by product; and the
+    # ones that no longer do, as (product, acknowledgement, why).
     acknowledgements: dict[int, RiskAcknowledgement]
     orders_count: int
+    stale_acknowledgements: list = ()
     products: list = ()
     history_days: int = INTERACTION_HISTORY_DAYS
 
@@ -596,6 +648,11 @@ def review_context(*, prescription: Prescription, recent_days: int = 90) -> Revi
     product_ids = [p.pk for p in products]
     with_rules = list(Product.objects.filter(pk__in=product_ids).select_related("parent", *RULES_RELATED))
     rules = rules_for_products(with_rules)
+    today = timezone.localdate()
+    acks = {
+        pid: (ack, acknowledgement_problem(ack, rules[pid], today))
+        for pid, ack in acknowledgements_for(user=user, rules=rules).items()
+    }
     waiting_lines = list(
         Line.objects.filter(basket__owner=user, basket__status="Open").select_related("product").order_by("pk")
     )
@@ -618,7 +675,10 @@ def review_context(*, prescription: Prescription, recent_days: int = 90) -> Revi
             *active_approval_conflicts(user=user, products=with_rules, exclude=prescription),
         ],
         rules=rules,
-        acknowledgements=acknowledgements_for(user=user, rules=rules),
+        acknowledgements={pid: ack for pid, (ack, problem) in acks.items() if problem is None},
+        stale_acknowledgements=[
+            (product, *acks[product.pk]) for product in with_rules if acks.get(product.pk, (None, None))[1]
+        ],
         orders_count=get_model("order", "Order").objects.filter(user=user).count(),
         products=products,
     )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from prescriptions import notifications
-from prescriptions.coverage import Allocation, Conflict, Shortfall, unticked_checklist
+from prescriptions.coverage import Allocation, Conflict, Shortfall, acknowledgement_problem, unticked_checklist
 from prescriptions.models import (
     POLICY_FIELDS,
     Dispense,
@@ -31,8 +31,15 @@ from prescriptions.models import (
     PrescriptionItem,
     RiskAcknowledgement,
     policy_values,
+    warning_fingerprint,
 )
-from prescriptions.selectors import basket_coverage, can_review_prescriptions, rules_for_ids
+from prescriptions.selectors import (
+    basket_coverage,
+    can_review_prescriptions,
+    has_acknowledged,
+    product_rules,
+    rules_for_ids,
+)
 from prescriptions.uploads import CleanFile
 
 Status = Prescription.Status
@@ -100,11 +107,20 @@ def prescription_submit(
 
 
 def risk_acknowledge(*, user, product, warning_text: str) -> RiskAcknowledgement:
-    """Record that the customer read the pregnancy warning shown beside the checkbox."""
-    acknowledgement, _created = RiskAcknowledgement.objects.get_or_create(
-        user=user, product=product, defaults={"warning_text": warning_text}
-    )
-    return acknowledgement
+    """Record that the customer read the pregnancy warning shown beside the checkbox.
+
+    An acknowledgement that still counts for this wording is kept as it is;
+    otherwise (none yet, the wording changed, or it lapsed) a new one is
+    recorded beside the old.
+    """
+    latest = has_acknowledged(user=user, product=product)
+    if (
+        latest is not None
+        and latest.warning_sha256 == warning_fingerprint(warning_text)
+        and acknowledgement_problem(latest, product_rules(product), timezone.localdate()) is None
+    ):
+        return latest
+    return RiskAcknowledgement.objects.create(user=user, product=product, warning_text=warning_text)
 
 
 # --- Pharmacists ------------------------------------------------------------------

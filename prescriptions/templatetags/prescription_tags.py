@@ -31,9 +31,22 @@ def warning_product(product):
     return selectors.drug_holder(product) or product
 
 
+def page_state(context, product) -> selectors.ProductPageState | None:
+    """The product's rules and the customer's acknowledgement, read once per request for both page partials."""
+    request = context["request"]
+    if not request.user.is_authenticated:
+        return None
+    states = request.__dict__.setdefault("_prescription_page_states", {})
+    if product.pk not in states:
+        states[product.pk] = selectors.product_page_state(user=request.user, product=product)
+    return states[product.pk]
+
+
 @register.simple_tag(takes_context=True)
 def risk_acknowledgement(context, product):
-    return selectors.has_acknowledged(user=context["request"].user, product=product)
+    """The customer's acknowledgement of the product's pregnancy warning, whether it still counts and until when."""
+    state = page_state(context, product)
+    return selectors.acknowledgement_status(state=state) if state is not None else None
 
 
 @register.simple_tag
