@@ -2,7 +2,7 @@
 
 from django import template
 
-from prescriptions.dashboard import forms as review_forms
+from prescriptions import coverage
 from prescriptions.models import Prescription
 
 register = template.Library()
@@ -19,5 +19,5 @@ def status_label(code: str) -> str:
 
 @register.filter
 def checklist_label(key: str) -> str:
-    labels = dict(getattr(review_forms, "CHECKLIST", []) + getattr(review_forms, "PREGNANCY_CHECKLIST", []))
+    labels = dict(coverage.CHECKLIST + coverage.PREGNANCY_CHECKLIST)
     return labels.get(key, key.replace("_", " ").capitalize())
