@@ -30,7 +30,6 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 from pypdf import PdfReader, apply_configuration
@@ -89,6 +88,11 @@ _ACTIVE_PDF_NAMES = {
 _ACTIVE_PDF_BYTES = re.compile(rb"/(?:JavaScript|OpenAction|Launch|EmbeddedFiles?|RichMedia)\b")
 
 
+def megabytes(size: int) -> str:
+    """A size as customers read it: "10 MB", "2.5 MB" (never "10.0 MB")."""
+    return _("%(size)s MB") % {"size": f"{size / (1024 * 1024):.1f}".removesuffix(".0")}
+
+
 @dataclass(frozen=True)
 class CleanFile:
     content: bytes
@@ -128,13 +132,13 @@ def inspect_upload(upload: UploadedFile) -> CleanFile:
         )
     if refused is not None:
         raise _refuse(
-            _("This upload came to more than %(limit)s in all, the most we accept.") % {"limit": filesizeformat(limit)},
+            _("This upload came to more than %(limit)s in all, the most we accept.") % {"limit": megabytes(limit)},
             "too_large",
         )
     if upload.size is None or upload.size > limit:
         raise _refuse(
             _("This file is %(size)s. The largest file we accept is %(limit)s.")
-            % {"size": filesizeformat(upload.size or 0), "limit": filesizeformat(limit)},
+            % {"size": megabytes(upload.size or 0), "limit": megabytes(limit)},
             "too_large",
         )
     if upload.size == 0:
@@ -152,7 +156,7 @@ def inspect_upload(upload: UploadedFile) -> CleanFile:
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise _refuse(
-            _("This file is larger than %(limit)s, the largest file we accept.") % {"limit": filesizeformat(limit)},
+            _("This file is larger than %(limit)s, the largest file we accept.") % {"limit": megabytes(limit)},
             "too_large",
         )
 
@@ -358,7 +362,7 @@ class _UnpackBudget:
                     "This PDF unpacks to more than %(limit)s when it is opened, far more than a prescription "
                     "needs. Please upload a photo or a simpler scan."
                 )
-                % {"limit": filesizeformat(MAX_PDF_UNPACKED_BYTES)},
+                % {"limit": megabytes(MAX_PDF_UNPACKED_BYTES)},
                 "too_much_content",
             )
 
