@@ -87,6 +87,11 @@ def unindex_products(product_ids: Sequence[int]) -> None:
     _engine().replace(list(product_ids), [])
 
 
+def clear_index() -> None:
+    """Empty the index: for tests, whose flushes empty the model tables but not this one."""
+    _engine().clear()
+
+
 def rebuild_index(batch_size: int = 2000) -> int:
     """Rebuild the whole index from the catalogue; returns the number of rows."""
     engine = _engine()

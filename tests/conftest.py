@@ -21,6 +21,23 @@ def empty_private_storage():
     shutil.rmtree(settings.PRESCRIPTION_ROOT, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def empty_search_index_after_transactional_tests(request, django_db_blocker):
+    """A flush between transactional tests empties the model tables but not the
+    search index, and SQLite hands the next test's products the same ids, so
+    rows left behind would match the wrong products."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
+    if transactional:
+        from search.index import clear_index
+
+        with django_db_blocker.unblock():
+            clear_index()
+
+
 @pytest.fixture
 def pakistan(db):
     return PakistanFactory()

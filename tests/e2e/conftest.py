@@ -113,19 +113,13 @@ def visitors(browser, live_server):
 
 @pytest.fixture
 def demo_shop(transactional_db):
-    """The demo catalogue, over an empty search index.
-
-    A flush between transactional tests empties the model tables but not the
-    index table, and SQLite hands the next test's products the same ids, so
-    index rows left behind would match the wrong products.
-    """
+    """The demo catalogue, over an empty search index (see tests/conftest.py)."""
     from demo.loader import load_demo_shop
-    from search.index import _engine
+    from search.index import clear_index
 
-    _engine().clear()
+    clear_index()
     load_demo_shop()
     yield
-    _engine().clear()
 
 
 def broken_images(page) -> list[str]:
