@@ -11,7 +11,7 @@ the rule that is enforced cannot drift apart.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -385,19 +385,22 @@ def allocate(
     lines: Iterable[RxLine],
     *,
     items: Iterable[PrescriptionItem],
-    other_prescriptions: Iterable[Prescription] = (),
+    other_prescriptions: Mapping[int, Sequence[Prescription]] | None = None,
     rules: Mapping[int, ProductRules],
     acknowledgements: Mapping[int, RiskAcknowledgement],
     today: datetime.date,
+    check_acknowledgements: bool = True,
 ) -> Coverage:
     """Match each line to one approved prescription item that covers all of it.
 
     ``rules`` holds each line's product's rules (``selectors.product_rules``);
     ``acknowledgements`` the customer's latest acknowledgement of each line's
     product's pregnancy warning (given on it or its parent), if any. ``items`` are the customer's approved
-    prescription items for the lines' products; ``other_prescriptions`` their pending, rejected or revoked
-    prescriptions for them, used only to explain a refusal (so it may be
-    lazy, and is only read when a line is not covered). Among several items
+    prescription items for the lines' products; ``other_prescriptions`` their
+    pending, rejected or revoked prescriptions, by product, used only to
+    explain a refusal (so it may be lazy, and is only read when a line is not
+    covered). Without ``check_acknowledgements``, only the prescriptions are
+    checked: what the product page shows beside a missing acknowledgement. Among several items
     that qualify, the one that runs out soonest is used first.
     """
     coverage = Coverage()
@@ -413,7 +416,11 @@ def allocate(
         # Both problems are reported: a customer who has not acknowledged the
         # warning and has no prescription needs to hear about both at once.
         ack = acknowledgements.get(line.product_id)
-        ack_problem = acknowledgement_problem(ack, line_rules, today) if policy.risk_acknowledgement_required else None
+        ack_problem = (
+            acknowledgement_problem(ack, line_rules, today)
+            if check_acknowledgements and policy.risk_acknowledgement_required
+            else None
+        )
         unacknowledged = ack_problem is not None
         if unacknowledged:
             coverage.shortfalls.append(
@@ -436,7 +443,8 @@ def allocate(
                 break
             first_problem = first_problem or (*problem, item.prescription)
         else:
-            coverage.shortfalls.append(_explain(line, first_problem, other_prescriptions))
+            others = other_prescriptions.get(line.product_id, ()) if other_prescriptions is not None else ()
+            coverage.shortfalls.append(_explain(line, first_problem, others))
     return coverage
 
 
@@ -453,9 +461,11 @@ def _with_remaining(item: PrescriptionItem, quantity_remaining: int) -> Prescrip
     return copy
 
 
-def _explain(line: RxLine, problem: tuple[Reason, str, Prescription] | None, others: list[Prescription]) -> Shortfall:
-    """The most useful thing to tell the customer about an uncovered line."""
-    waiting = [p for p in others if p.status == Prescription.Status.PENDING and _is_for(p, line)]
+def _explain(
+    line: RxLine, problem: tuple[Reason, str, Prescription] | None, others: Sequence[Prescription]
+) -> Shortfall:
+    """The most useful thing to tell the customer about an uncovered line; ``others`` are for its product."""
+    waiting = [p for p in others if p.status == Prescription.Status.PENDING]
     if waiting:
         latest = max(waiting, key=lambda p: p.submitted_at)
         return Shortfall(
@@ -468,9 +478,7 @@ def _explain(line: RxLine, problem: tuple[Reason, str, Prescription] | None, oth
     if problem is not None:
         reason, message, prescription = problem
         return Shortfall(line, reason, f"{line.title}: {message}", prescription)
-    decided = sorted(
-        (p for p in others if _is_for(p, line)), key=lambda p: p.decided_at or p.submitted_at, reverse=True
-    )
+    decided = sorted(others, key=lambda p: p.decided_at or p.submitted_at, reverse=True)
     if decided:
         latest = decided[0]
         reason = {
@@ -490,10 +498,6 @@ def _explain(line: RxLine, problem: tuple[Reason, str, Prescription] | None, oth
         Reason.NONE_ON_FILE,
         _("%(title)s needs a prescription approved by our pharmacist before you can order it.") % {"title": line.title},
     )
-
-
-def _is_for(prescription: Prescription, line: RxLine) -> bool:
-    return line.product_id in {p.pk for p in prescription.products.all()}
 
 
 def _date(value: datetime.date | None) -> str:

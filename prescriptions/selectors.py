@@ -178,14 +178,17 @@ def approved_items_for(*, user, product_ids, lock: bool = False) -> list[Prescri
     return list(items.select_related("prescription").order_by("pk"))
 
 
-def other_prescriptions_for(*, user, product_ids) -> list[Prescription]:
-    """Pending and decided-but-not-approved prescriptions: only used to explain a refusal."""
-    return list(
-        Prescription.objects.filter(user=user, products__in=product_ids)
-        .exclude(status=Prescription.Status.APPROVED)
-        .distinct()
-        .prefetch_related("products")
-    )
+def other_prescriptions_for(*, user, product_ids) -> dict[int, list[Prescription]]:
+    """Pending and decided-but-not-approved prescriptions, by product: only used to explain a refusal."""
+    Link = Prescription.products.through
+    others: dict[int, list[Prescription]] = {}
+    for link in (
+        Link.objects.filter(prescription__user=user, product_id__in=product_ids)
+        .exclude(prescription__status=Prescription.Status.APPROVED)
+        .select_related("prescription")
+    ):
+        others.setdefault(link.product_id, []).append(link.prescription)
+    return others
 
 
 def coverage_for_lines(
@@ -409,36 +412,94 @@ def prescription_for_file_access(*, user, public_id: uuid.UUID) -> Prescription:
 
 @dataclass(frozen=True)
 class ProductPrescriptionStatus:
-    """What the product page tells a logged-in customer about their prescriptions for it."""
+    """What the product page tells a logged-in customer: the gate's own answer for one pack of the product."""
 
-    code: str  # approved, pending, resubmit, rejected, revoked, expired, none
+    # approved: the gate would let one pack through; acknowledgement_missing:
+    # a prescription covers it but the warning must be acknowledged first;
+    # pending, resubmit, rejected, revoked, expired, none: where the latest
+    # prescription stands; used_up: approved, none left; otherwise the gate's
+    # reason (window_passed, no_pregnancy_test, too_many_days, too_many_packs).
+    code: str
     prescription: Prescription | None
     remaining: int | None = None
+    # What stands in the way, as the gate says it.
+    messages: tuple[str, ...] = ()
 
 
-def product_prescription_status(*, user, product, today: datetime.date | None = None) -> ProductPrescriptionStatus:
-    """One query: the customer's prescriptions for this product, with what each has left of it."""
+_STATUS_CODES = {
+    Reason.PENDING: "pending",
+    Reason.RESUBMIT: "resubmit",
+    Reason.REJECTED: "rejected",
+    Reason.REVOKED: "revoked",
+    Reason.EXPIRED: "expired",
+    Reason.NONE_ON_FILE: "none",
+    # For one pack, "not enough left" can only mean none left.
+    Reason.NOT_ENOUGH_LEFT: "used_up",
+}
+
+
+def product_prescription_status(
+    *, user, product, today: datetime.date | None = None, state: ProductPageState | None = None
+) -> ProductPrescriptionStatus:
+    """Where the customer stands for one pack of ``product``, by the same rule as the gate (``coverage.allocate``).
+
+    One query for the prescriptions, with what each has left of the product,
+    beside ``state`` (``product_page_state``: the rules and the
+    acknowledgement, shared with the acknowledgement on the same page).
+    """
     if not (user and user.is_authenticated):
         return ProductPrescriptionStatus("none", None)
     today = today or timezone.localdate()
-    left = PrescriptionItem.objects.filter(prescription=OuterRef("pk"), product=product).values("quantity_remaining")
+    state = state or product_page_state(user=user, product=product)
+    item = PrescriptionItem.objects.filter(prescription=OuterRef("pk"), product=product)
     prescriptions = list(
         Prescription.objects.filter(user=user, products=product)
-        .annotate(remaining=Subquery(left[:1]))
+        .annotate(
+            item_pk=Subquery(item.values("pk")[:1]),
+            item_approved=Subquery(item.values("quantity_approved")[:1]),
+            item_remaining=Subquery(item.values("quantity_remaining")[:1]),
+        )
         .order_by("-submitted_at", "-id")
     )
-    usable = [
-        p
+    items = [
+        PrescriptionItem(
+            pk=p.item_pk,
+            prescription=p,
+            product_id=product.pk,
+            quantity_approved=p.item_approved,
+            quantity_remaining=p.item_remaining,
+        )
         for p in prescriptions
-        if p.status == Prescription.Status.APPROVED and not p.is_expired(today) and (p.remaining or 0) > 0
+        if p.status == Prescription.Status.APPROVED and p.item_pk is not None
     ]
-    if usable:
-        best = min(usable, key=lambda p: (p.valid_until, p.pk))
-        return ProductPrescriptionStatus("approved", best, best.remaining)
-    if not prescriptions:
-        return ProductPrescriptionStatus("none", None)
-    latest = prescriptions[0]
-    return ProductPrescriptionStatus(latest.display_status_code(today), latest)
+    line = RxLine(key=product.pk, product_id=product.pk, title=product.get_title(), quantity=1)
+    inputs = {
+        "items": items,
+        "other_prescriptions": {product.pk: [p for p in prescriptions if p.status != Prescription.Status.APPROVED]},
+        "rules": {product.pk: state.rules},
+        "acknowledgements": {product.pk: state.acknowledgement} if state.acknowledgement else {},
+        "today": today,
+    }
+    coverage = allocate([line], **inputs)
+    if coverage.allocations:
+        covering = coverage.allocations[0].item
+        return ProductPrescriptionStatus("approved", covering.prescription, covering.quantity_remaining)
+    acknowledgement = [s for s in coverage.shortfalls if s.reason == Reason.ACKNOWLEDGEMENT_MISSING]
+    covered_otherwise = allocate([line], **inputs, check_acknowledgements=False).allocations
+    if acknowledgement and covered_otherwise:
+        covering = covered_otherwise[0].item
+        return ProductPrescriptionStatus(
+            "acknowledgement_missing",
+            covering.prescription,
+            covering.quantity_remaining,
+            messages=(acknowledgement[0].message,),
+        )
+    [shortfall] = [s for s in coverage.shortfalls if s.reason != Reason.ACKNOWLEDGEMENT_MISSING]
+    return ProductPrescriptionStatus(
+        _STATUS_CODES.get(shortfall.reason, shortfall.reason.value),
+        shortfall.prescription,
+        messages=tuple(s.message for s in [shortfall, *acknowledgement]),
+    )
 
 
 def dispenses_for_order(*, order) -> dict[int, Dispense]:

@@ -9,7 +9,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def product_prescription_status(context, product):
-    return selectors.product_prescription_status(user=context["request"].user, product=product)
+    state = page_state(context, product)
+    return selectors.product_prescription_status(user=context["request"].user, product=product, state=state)
 
 
 @register.simple_tag(takes_context=True)
