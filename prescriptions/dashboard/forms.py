@@ -5,9 +5,7 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# CHECKLIST and PREGNANCY_CHECKLIST are also read from here, for their labels
-# (shop/templatetags/review_tags.py).
-from prescriptions.coverage import CHECKLIST, PREGNANCY_CHECKLIST, checklist_for, pregnancy_rules_apply  # noqa: F401
+from prescriptions.coverage import checklist_for, pregnancy_rules_apply
 from prescriptions.models import POLICY_FIELDS, DispensingPolicy, Prescription
 from prescriptions.selectors import QUEUE_FILTERS
 
