@@ -53,8 +53,10 @@ def products_for_detail() -> QuerySet:
     Option = get_model("catalogue", "Option")
     return (
         with_tile_data(Product.objects.all())
-        .select_related("parent")
-        .prefetch_related("drug_information__questions", "categories")
+        # A variant's page shows its parent's medicine information and rules
+        # when it has none of its own (prescriptions.selectors.product_rules).
+        .select_related("parent__drug_information", "dispensing_policy", "parent__dispensing_policy")
+        .prefetch_related("drug_information__questions", "parent__drug_information__questions", "categories")
         # Oscar's add-to-basket form asks whether the product has options;
         # answered here rather than with a query of its own.
         .annotate(

@@ -100,3 +100,16 @@ def test_medicine_page_makes_a_fixed_number_of_queries(django_app, django_assert
 
     with django_assert_max_num_queries(12):
         django_app.get(product.get_absolute_url())
+
+
+def test_a_variants_own_page_shows_its_parents_prescription_badge_and_pregnancy_warning(django_app):
+    drug = DrugInformationFactory(pregnancy_risk="contraindicated", pregnancy_warning="Causes severe birth defects.")
+    parent = RxProductFactory(title="Isotretinoin 20 mg", structure="parent", drug_information=drug)
+    variant = ProductFactory(parent=parent, structure="child", product_class=None, title="Isotretinoin 20 mg, 60")
+
+    page = django_app.get(variant.get_absolute_url())
+
+    assert page.html.select_one(".product-page .rx-badge") is not None
+    assert "Causes severe birth defects." in page.html.select_one(".pregnancy-warning").text
+    assert page.html.select_one(".rx-notice") is not None
+    assert "HOW-IT-WORKS" in page.text
