@@ -168,7 +168,8 @@ def product_page_key(product, request) -> str:
     dashboard; they are covered by the catalogue's listing version, which
     every such save replaces (catalogue/receivers.py).
     """
-    drug = product.drug_information
+    # A variant shows its parent's drug information when it has none of its own.
+    drug = product.drug_information or (product.parent.drug_information if product.parent_id else None)
     drug_values = [getattr(drug, f.attname) for f in drug._meta.concrete_fields] if drug else []
     questions = [(q.pk, q.question, q.answer, q.position) for q in drug.questions.all()] if drug else []
     return fingerprint(

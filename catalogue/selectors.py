@@ -68,8 +68,8 @@ def products_for_detail() -> QuerySet:
 
 def products_for_page_key() -> QuerySet:
     """Just what a product page's cache key reads (see catalogue.fragments.product_page_key)."""
-    return Product.objects.select_related("drug_information").prefetch_related(
-        "stockrecords", "drug_information__questions"
+    return Product.objects.select_related("drug_information", "parent__drug_information").prefetch_related(
+        "stockrecords", "drug_information__questions", "parent__drug_information__questions"
     )
 
 

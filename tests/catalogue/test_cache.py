@@ -315,3 +315,14 @@ def test_a_product_page_with_any_query_is_rendered_for_the_request_alone(django_
 
     assert "Lip balm" in django_app.get(f"{product.get_absolute_url()}?ref=ad").text
     assert not [key for key in cache_writes if key.startswith("fragment:product-page")]
+
+
+def test_a_change_to_a_parents_drug_information_shows_on_its_variants_page_at_once(django_app):
+    drug = DrugInformationFactory(common_side_effects="- Dry lips")
+    parent = RxProductFactory(structure="parent", drug_information=drug)
+    variant = ProductFactory(parent=parent, structure="child", product_class=None, title="Pack of 60")
+    django_app.get(variant.get_absolute_url())
+
+    DrugInformation.objects.filter(pk=drug.pk).update(common_side_effects="- Dry lips\n- Nosebleeds")
+
+    assert "Nosebleeds" in django_app.get(variant.get_absolute_url()).html.select_one("#common-side-effects").text
