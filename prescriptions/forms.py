@@ -110,3 +110,7 @@ class RiskAcknowledgementForm(forms.Form):
         label=_("I have read the pregnancy warning and understand the risks."),
         error_messages={"required": _("Tick the box to confirm you have read the warning.")},
     )
+    # The fingerprint of the wording the customer had on screen: what they
+    # acknowledged, which may differ from the current text if it was edited
+    # while they read.
+    warning = forms.CharField(max_length=64, required=False)

@@ -19,7 +19,7 @@ from oscar.core.loading import get_model
 
 from prescriptions import selectors, services
 from prescriptions.forms import PrescriptionUploadForm, RiskAcknowledgementForm
-from prescriptions.models import Prescription
+from prescriptions.models import Prescription, warning_fingerprint
 from prescriptions.uploadhandlers import SizeLimitedUploadHandler
 
 Product = get_model("catalogue", "Product")
@@ -90,7 +90,7 @@ class PrescriptionUploadView(AccountPageMixin, generic.FormView):
         initial = super().get_initial()
         product_id = self.request.GET.get("product", "")
         if PRODUCT_ID.fullmatch(product_id):
-            initial["products"] = Product.objects.filter(pk=product_id, requires_prescription=True)
+            initial["products"] = selectors.prescription_only_products().filter(pk=product_id)
         user = self.request.user
         initial["patient_name"] = user.get_full_name()
         return initial
@@ -180,14 +180,17 @@ class RiskAcknowledgeView(LoginRequiredMixin, View):
     """The checkbox beside a medicine's pregnancy warning."""
 
     def post(self, request, product_pk):
-        product = get_object_or_404(Product, pk=product_pk, requires_prescription=True)
-        drug = product.drug_information
-        form = RiskAcknowledgementForm(request.POST)
-        if drug is None or not drug.pregnancy_warning:
+        product = get_object_or_404(Product.objects.select_related(*selectors.RULES_RELATED), pk=product_pk)
+        rules = selectors.product_rules(product)
+        drug = rules.drug
+        if not rules.requires_prescription or drug is None or not drug.pregnancy_warning:
             raise Http404
-        if form.is_valid():
+        form = RiskAcknowledgementForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.errors["acknowledged"][0])
+        elif form.cleaned_data["warning"] != warning_fingerprint(drug.pregnancy_warning):
+            messages.error(request, _("The pregnancy warning was updated while you read it. Please read it again."))
+        else:
             services.risk_acknowledge(user=request.user, product=product, warning_text=drug.pregnancy_warning)
             messages.success(request, _("Thank you. We have recorded that you read the pregnancy warning."))
-        else:
-            messages.error(request, form.errors["acknowledged"][0])
         return HttpResponseRedirect(safe_next(request, product.get_absolute_url()))

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 
 from prescriptions import selectors
 from prescriptions.coverage import Allocation
+from prescriptions.models import warning_fingerprint
 
 register = template.Library()
 
@@ -53,6 +54,12 @@ def risk_acknowledgement(context, product):
 @register.simple_tag
 def order_dispenses(order):
     return selectors.dispenses_for_order(order=order)
+
+
+@register.filter(name="warning_fingerprint")
+def warning_fingerprint_filter(text):
+    """What the acknowledgement form sends back, so the wording the customer read is the one recorded."""
+    return warning_fingerprint(text or "")
 
 
 @register.filter

@@ -176,3 +176,43 @@ def test_the_migration_fingerprints_the_acknowledgements_already_given(customer,
     migration.backfill(apps, None)
 
     assert RiskAcknowledgement.objects.get(pk=ack.pk).warning_sha256 == warning_fingerprint(WARNING)
+
+
+def test_a_warning_edited_while_the_customer_read_it_is_not_recorded_as_read(django_app, customer, isotretinoin):
+    page = django_app.get(isotretinoin.get_absolute_url(), user=customer)
+    DrugInformation = get_model("catalogue", "DrugInformation")
+    DrugInformation.objects.filter(pk=isotretinoin.drug_information_id).update(pregnancy_warning=WARNING + " Edited.")
+
+    form = page.forms["acknowledge_form"]
+    form["acknowledged"] = True
+    done = form.submit(user=customer).follow()
+
+    assert "The pregnancy warning was updated while you read it. Please read it again." in done.text
+    assert not RiskAcknowledgement.objects.exists()
+    assert "acknowledge_form" in done.forms
+
+
+def test_a_variant_is_acknowledged_through_its_parents_warning(django_app, customer, isotretinoin):
+    from tests.factories import ProductFactory
+
+    isotretinoin.structure = "parent"
+    isotretinoin.save()
+    variant = ProductFactory(parent=isotretinoin, structure="child", product_class=None, title="Pack of 60")
+
+    form = django_app.get(variant.get_absolute_url(), user=customer).forms["acknowledge_form"]
+    form["acknowledged"] = True
+    form.submit(user=customer)
+
+    assert RiskAcknowledgement.objects.get().warning_sha256 == warning_fingerprint(WARNING)
+
+
+def test_the_upload_form_preselects_a_variant_of_a_prescription_only_medicine(django_app, customer, isotretinoin):
+    from tests.factories import ProductFactory
+
+    isotretinoin.structure = "parent"
+    isotretinoin.save()
+    variant = ProductFactory(parent=isotretinoin, structure="child", product_class=None, title="Pack of 60")
+
+    page = django_app.get(f"/accounts/prescriptions/upload/?product={variant.pk}", user=customer)
+
+    assert page.html.select_one(f"input[name=products][value='{variant.pk}']").has_attr("checked")
