@@ -5,6 +5,11 @@ from django.conf import settings
 from django.core.cache import cache
 
 from tests.factories import PASSWORD, PakistanFactory, UserFactory
+from tests.run_name import run_name
+
+
+def pytest_configure(config):
+    run_name()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """The test suite: the same apps and middleware as production, made fast and isolated."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -17,6 +18,12 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": env.cache("TEST_CACHE_URL", default="locmemcache://tests")}
+# Parallel test workers (pytest-xdist: gw0, gw1...) each clear the cache between
+# tests, so on Redis each gets a database of its own: TEST_CACHE_URL's, plus its number.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache" and _worker.isdigit():
+    _server, _, _database = CACHES["default"]["LOCATION"].rpartition("/")
+    CACHES["default"]["LOCATION"] = f"{_server}/{int(_database or 0) + int(_worker)}"
 
 TEST_TMP_DIR = Path(tempfile.mkdtemp(prefix="shop-tests-"))
 MEDIA_ROOT = TEST_TMP_DIR / "media"

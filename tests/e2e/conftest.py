@@ -11,12 +11,13 @@ drug texts, prices and pictures, which is what a customer's browser shows.
 
 from __future__ import annotations
 
-import datetime
 import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.run_name import run_name
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -31,9 +32,8 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-SCREENSHOTS = (
-    Path(settings.BASE_DIR) / "test-artifacts" / "screenshots" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-)
+# One folder per run, which parallel test workers (pytest-xdist) share.
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots" / run_name()
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -88,7 +88,7 @@ class Visitor:
         self.phone_context.clear_cookies()
         self.phone_context.add_cookies(self.context.cookies())
         self.phone.goto(path or self.page.url)
-        self.phone.wait_for_load_state("networkidle")
+        self.phone.wait_for_load_state("load")
 
     def close(self):
         self.phone_context.close()
@@ -176,7 +176,8 @@ def axe_violations(page) -> list[str]:
 
 def check_page(page, name: str, label: str, *, accessibility: bool) -> list[str]:
     problems = [f"{name} at {label}px: broken image {src}" for src in broken_images(page)]
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+    # At CSS pixels, so the phone's picture is 390 px wide like the page it shows.
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True, scale="css")
     if label == "390":
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         wide = too_wide(page)
@@ -207,7 +208,7 @@ def look(visitor: Visitor, name: str, *, phone_path: str | None = None, accessib
     opening the desktop's address again would not show it (a one-time message).
     """
     name = shot_name(visitor, name)
-    visitor.page.wait_for_load_state("networkidle")
+    visitor.page.wait_for_load_state("load")
     problems = check_page(visitor.page, name, "1280", accessibility=accessibility)
     visitor.phone_at(phone_path)
     assert visitor.phone.url.split("?")[0] == visitor.page.url.split("?")[0], "the phone shows another page"

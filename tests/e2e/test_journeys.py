@@ -446,7 +446,7 @@ def test_dashboard_pages_run_their_scripts_under_the_content_security_policy(vis
     page = admin.page
     for name, path in DASHBOARD_PAGES:
         response = page.goto(path.format(**ids))
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("load")
         assert response.status == 200, name
         if "_popup" not in path:
             expect(page.locator(".navbar-accounts .navbar-brand")).to_have_text("Jild Pharmacy")
