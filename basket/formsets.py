@@ -2,11 +2,12 @@ from django import forms
 from django.forms.models import modelformset_factory
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.basket import formsets
-from oscar.apps.basket.formsets import *  # noqa: F403  (the saved-lines formset stays Oscar's)
+from oscar.apps.basket.formsets import *  # noqa: F403
 from oscar.core.loading import get_class, get_model
 
 Line = get_model("basket", "line")
 BasketLineForm = get_class("basket.forms", "BasketLineForm")
+SavedLineForm = get_class("basket.forms", "SavedLineForm")
 
 
 class BaseBasketLineFormSet(formsets.BaseBasketLineFormSet):
@@ -21,4 +22,19 @@ class BaseBasketLineFormSet(formsets.BaseBasketLineFormSet):
 
 BasketLineFormSet = modelformset_factory(
     Line, form=BasketLineForm, formset=BaseBasketLineFormSet, extra=0, can_delete=True
+)
+
+
+class BaseSavedLineFormSet(formsets.BaseSavedLineFormSet):
+    def clean(self):
+        super().clean()
+        # A posted id that names none of the customer's saved lines leaves a form
+        # with an empty line, which Oscar would move to the basket or read the
+        # product of (a 500), even when the form is marked for deletion.
+        if any(form.instance.pk is None for form in self.initial_forms):
+            raise forms.ValidationError(_("Your saved items changed while you were editing them. Please try again."))
+
+
+SavedLineFormSet = modelformset_factory(
+    Line, form=SavedLineForm, formset=BaseSavedLineFormSet, extra=0, can_delete=True
 )

@@ -20,3 +20,13 @@ class BasketView(views.BasketView):
             messages.warning(self.request, formset.non_form_errors()[0])
             return redirect(self.get_success_url())
         return super().formset_invalid(formset)
+
+
+class SavedView(views.SavedView):
+    def formset_invalid(self, formset):
+        # Oscar's message lists the forms' errors only; a formset refused as a
+        # whole (basket/formsets.py) would give an empty one.
+        if formset.non_form_errors():
+            messages.warning(self.request, formset.non_form_errors()[0])
+            return redirect("basket:summary")
+        return super().formset_invalid(formset)

@@ -416,3 +416,78 @@ def test_a_basket_post_naming_one_line_twice_is_refused_and_loses_nothing(browse
     ]
     saved = BasketLine.objects.filter(basket__owner=customer, basket__status=Basket.SAVED)
     assert list(saved.values_list("product_id", "quantity")) == saved_before
+
+
+def save_for_later(browser, customer, product):
+    """The customer's one basket line, moved to their saved basket; returns it."""
+    fill_basket(browser, customer, product)
+    (line,) = open_basket_lines(customer)
+    assert browser.post("/basket/", formset_post([(line, {"save_for_later": "on"})])).status_code == 302
+    return BasketLine.objects.get(basket__owner=customer, basket__status=Basket.SAVED)
+
+
+def test_the_saved_for_later_formset_moves_only_the_customers_own_lines(browser, customer, product):
+    someone_else = UserFactory()
+    their_saved = Basket.objects.create(owner=someone_else, status=Basket.SAVED)
+    their_saved.strategy = Default()
+    their_line, _created = their_saved.add_product(product, 2)
+    saved = save_for_later(browser, customer, product)
+
+    @FUZZ
+    @given(
+        forms=st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "id": st.one_of(st.sampled_from(["own", "theirs"]), odd_number),
+                    "move_to_basket": st.sampled_from(["on", "", "1"]),
+                    "DELETE": st.sampled_from(["on", "", "1"]),
+                },
+            ),
+            max_size=3,
+        ),
+        extra=extra_fields,
+    )
+    def update(forms, extra):
+        assume([form.get("id") for form in forms].count("own") <= 1)
+        before = order_rows()
+        data = {
+            **extra,
+            "saved-TOTAL_FORMS": str(len(forms)),
+            "saved-INITIAL_FORMS": str(len(forms)),
+            "saved-MIN_NUM_FORMS": "0",
+            "saved-MAX_NUM_FORMS": "1000",
+        }
+        line_ids = {"own": str(saved.pk), "theirs": str(their_line.pk)}
+        for index, form in enumerate(forms):
+            for key, value in form.items():
+                data[f"saved-{index}-{key}"] = line_ids.get(value, value) if key == "id" else value
+
+        response = browser.post("/basket/saved/", data)
+
+        assert response.status_code in (200, 302)
+        assert order_rows() == before
+        their_line.refresh_from_db()
+        assert (their_line.basket_id, their_line.quantity) == (their_saved.pk, 2)
+
+    update()
+
+
+@pytest.mark.parametrize("line_id", ["abc", "99999999", "1e3", ""])
+def test_a_saved_line_post_naming_no_line_of_the_customers_says_so(browser, customer, product, line_id):
+    saved = save_for_later(browser, customer, product)
+    data = {
+        "saved-TOTAL_FORMS": "1",
+        "saved-INITIAL_FORMS": "1",
+        "saved-MIN_NUM_FORMS": "0",
+        "saved-MAX_NUM_FORMS": "1000",
+        "saved-0-id": line_id,
+        "saved-0-move_to_basket": "on",
+    }
+
+    response = browser.post("/basket/saved/", data, follow=True)
+
+    assert response.status_code == 200
+    assert "Your saved items changed while you were editing them." in response.content.decode()
+    assert BasketLine.objects.get(pk=saved.pk).basket.status == Basket.SAVED
+    assert open_basket_lines(customer) == []
