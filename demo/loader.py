@@ -96,6 +96,11 @@ def _country(created: Counter) -> Country:
         },
     )
     created["shipping countries"] += was_created
+    if not country.is_shipping_country:
+        # Present from an earlier import of every country, but not shipped to.
+        country.is_shipping_country = True
+        country.save(update_fields=["is_shipping_country"])
+        created["shipping countries"] += 1
     return country
 
 

@@ -105,3 +105,15 @@ def test_running_it_twice_changes_nothing_and_says_so():
 
     assert snapshot() == before
     assert output.strip() == "Nothing to do: the demo shop is already loaded; nothing was changed."
+
+
+def test_an_existing_pakistan_that_is_not_shipped_to_becomes_the_shipping_country():
+    Country.objects.create(
+        iso_3166_1_a2="PK", iso_3166_1_a3="PAK", iso_3166_1_numeric="586", name="Pakistan", is_shipping_country=False
+    )
+
+    output = load()
+
+    assert Country.objects.get(iso_3166_1_a2="PK").is_shipping_country is True
+    assert "indexed the new products for search" in output
+    assert load().strip().startswith("Nothing to do")

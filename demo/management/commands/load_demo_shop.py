@@ -17,4 +17,7 @@ class Command(BaseCommand):
             return
         for what, count in created.items():
             self.stdout.write(f"  created {count} {what}")
+        if created["products"]:
+            # Saving a product indexes it (search/receivers.py), in the same transaction.
+            self.stdout.write("  indexed the new products for search")
         self.stdout.write(self.style.SUCCESS(f"Demo shop loaded. Demo accounts use the password {DEMO_PASSWORD!r}."))
