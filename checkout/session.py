@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from oscar.apps.checkout import exceptions, session
 from oscar.core.loading import get_model
 
-from prescriptions.coverage import Reason
+from prescriptions.coverage import HistoryConflict, Reason
 from prescriptions.selectors import basket_coverage
 
 Order = get_model("order", "Order")
@@ -57,11 +57,17 @@ class CheckoutSessionMixin(session.CheckoutSessionMixin):
         raise exceptions.FailedPreCondition(
             url=reverse("basket:summary"),
             messages=[shortfall_message(s) for s in coverage.shortfalls]
-            + [
-                format_html("{} {}", conflict.message, _("Please remove one of them from your basket."))
-                for conflict in coverage.conflicts
-            ],
+            + [conflict_message(conflict) for conflict in coverage.conflicts],
         )
+
+
+def conflict_message(conflict):
+    """The clash, and what the customer can do: remove a medicine, or (with an earlier order) the one here."""
+    if isinstance(conflict, HistoryConflict):
+        advice = _("Please remove %(product)s from your basket, or ask our pharmacist.") % {"product": conflict.first}
+    else:
+        advice = _("Please remove one of them from your basket.")
+    return format_html("{} {}", conflict.message, advice)
 
 
 def shortfall_message(shortfall):

@@ -229,6 +229,8 @@ def test_checkout_stops_with_the_history_explained(customer_app, customer, isotr
     alert = " ".join(page.html.select_one("#messages").text.split())
     assert "Isotretinoin 20 mg capsules, 30 cannot be ordered until" in alert
     assert "you ordered Vitamin A softgels on" in alert
+    assert "Please remove Isotretinoin 20 mg capsules, 30 from your basket, or ask our pharmacist." in alert
+    assert "remove one of them" not in alert
 
 
 # --- The pharmacist sees the history on the review page --------------------------------------
