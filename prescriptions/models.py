@@ -110,6 +110,10 @@ class Prescription(models.Model):
     pregnancy_test_on = models.DateField(null=True, blank=True)
 
     expiry_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # When the file, the patient's name and the note were deleted under the
+    # retention rule (services.prescriptions_erase_expired); the rest stays as
+    # the pharmacy's record.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -345,6 +349,7 @@ class PrescriptionEvent(AppendOnly):
         DISPENSED = "dispensed", _("Dispensed against an order")
         FILE_VIEWED = "file_viewed", _("File viewed by staff")
         REMINDER_SENT = "reminder_sent", _("Expiry reminder sent")
+        ERASED = "erased", _("File and patient details deleted (retention period over)")
 
     prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

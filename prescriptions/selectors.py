@@ -404,10 +404,14 @@ def prescription_for_owner(*, user, public_id: uuid.UUID) -> Prescription:
 
 
 def prescription_for_file_access(*, user, public_id: uuid.UUID) -> Prescription:
-    """A prescription whose file this user may open: their own, or any if they review prescriptions."""
+    """A prescription whose file this user may open: their own, or any if they review prescriptions.
+
+    Never one whose file was deleted under the retention rule.
+    """
+    still_kept = Prescription.objects.filter(erased_at__isnull=True)
     if can_review_prescriptions(user):
-        return Prescription.objects.get(public_id=public_id)
-    return Prescription.objects.get(public_id=public_id, user=user)
+        return still_kept.get(public_id=public_id)
+    return still_kept.get(public_id=public_id, user=user)
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,12 @@ import datetime
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,8 +33,10 @@ from prescriptions.models import (
     PrescriptionItem,
     RiskAcknowledgement,
     policy_values,
+    prescription_storage,
     warning_fingerprint,
 )
+from prescriptions.previews import preview_names
 from prescriptions.selectors import (
     basket_coverage,
     can_review_prescriptions,
@@ -356,6 +360,60 @@ def prescriptions_send_expiry_reminders(*, today: datetime.date | None = None, d
     return sent
 
 
+# --- Retention --------------------------------------------------------------------
+
+# How long a prescription's file and the patient's details are kept (the
+# shop's privacy page promises these): a prescription medicine was supplied
+# against for five years after the last supply, as a pharmacy record; any
+# other for one year after it was uploaded.
+KEEP_UNUSED = datetime.timedelta(days=365)
+KEEP_AFTER_LAST_SUPPLY = datetime.timedelta(days=5 * 365)
+
+
+def prescriptions_erase_expired(*, now: datetime.datetime | None = None) -> int:
+    """Delete the files and patient details whose retention period is over; returns how many.
+
+    What stays is the pharmacy's record: the reference, the doctor, the date of
+    issue, the medicines, the decisions and the audit trail (which says when
+    and why the rest went). An approval that can still be ordered against is
+    never erased.
+    """
+    now = now or timezone.now()
+    last_supply = Dispense.objects.filter(prescription=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+    due = (
+        Prescription.objects.filter(erased_at__isnull=True)
+        .annotate(last_supply=Subquery(last_supply))
+        .filter(
+            Q(last_supply__isnull=True, submitted_at__lt=now - KEEP_UNUSED)
+            | Q(last_supply__lt=now - KEEP_AFTER_LAST_SUPPLY)
+        )
+        .exclude(status=Status.APPROVED, valid_until__gte=timezone.localdate(now))
+        .values_list("pk", flat=True)
+    )
+    erased = 0
+    for pk in due:
+        with transaction.atomic():
+            prescription = Prescription.objects.select_for_update().get(pk=pk)
+            if prescription.erased_at is not None:
+                continue
+            names = [prescription.file.name, *preview_names(prescription.file.name)] if prescription.file else []
+            prescription.erased_at = now
+            prescription.patient_name = ""
+            prescription.note = ""
+            prescription.file = ""
+            prescription.save(update_fields=["erased_at", "patient_name", "note", "file"])
+            _log(prescription, actor=None, action=Action.ERASED)
+            # Only once the record says so: a failure before this keeps the file.
+            transaction.on_commit(partial(_delete_files, prescription_storage(), names))
+            erased += 1
+    return erased
+
+
+def _delete_files(storage, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)
+
+
 # --- Helpers ----------------------------------------------------------------------
 
 
@@ -365,6 +423,11 @@ def _lock_for_decision(prescription: Prescription, pharmacist, *, allowed) -> Pr
         raise DecisionNotAllowed(_("Only pharmacists can decide prescriptions."))
     if locked.user_id == pharmacist.pk:
         raise DecisionNotAllowed(_("You cannot decide a prescription you uploaded yourself."))
+    if locked.erased_at is not None:
+        raise DecisionNotAllowed(
+            _("Prescription %(ref)s was deleted at the end of its retention period; it cannot be decided.")
+            % {"ref": locked.reference}
+        )
     if locked.status not in allowed:
         raise DecisionNotAllowed(
             _("Prescription %(ref)s is already %(status)s; it cannot be decided again.")
