@@ -187,7 +187,9 @@ class _SQLiteEngine:
         within_sql, within_params = within
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid IN ({within_sql}) "
+                # "+rowid": a plain "rowid IN (...)" is handed to FTS5, which then runs the
+                # MATCH once for every id in the list (seconds at 100,000 products).
+                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s AND +rowid IN ({within_sql}) "
                 f"ORDER BY bm25({TABLE}, {TITLE_WEIGHT}, 1.0), rowid DESC LIMIT %s OFFSET %s",
                 [self._match(words), *within_params, limit, offset],
             )
