@@ -12,11 +12,14 @@ Only this module knows the SQL of either engine. The rest of the shop calls
 
 from __future__ import annotations
 
+import hashlib
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models.expressions import RawSQL
 from django.utils.html import strip_tags
@@ -30,6 +33,11 @@ TITLE_WEIGHT = 10.0
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_WORDS = 8
+
+INDEX_VERSION_KEY = "search:index-version"
+# A shared ranking is dropped by every index write; the timeout only bounds
+# what a write that bypassed the index (a bulk update) can leave behind.
+SHARED_RESULTS_TIMEOUT = 60 * 10
 
 
 def query_words(query: str) -> list[str]:
@@ -74,6 +82,21 @@ def indexable_products():
     )
 
 
+def index_version() -> str:
+    """Replaced by every write to the index, so shared rankings never outlive what they ranked."""
+    return cache.get_or_set(INDEX_VERSION_KEY, lambda: uuid.uuid4().hex, None)
+
+
+def _index_changed() -> None:
+    def forget() -> None:
+        cache.set(INDEX_VERSION_KEY, uuid.uuid4().hex, None)
+
+    # Now, so this request sees its own write, and after the commit, in case
+    # another request ranked the old rows in between.
+    forget()
+    transaction.on_commit(forget)
+
+
 def index_products(product_ids: Sequence[int]) -> None:
     """(Re)write the index rows of these products; drop those no longer browsable."""
     product_ids = list(product_ids)
@@ -81,21 +104,25 @@ def index_products(product_ids: Sequence[int]) -> None:
         return
     documents = build_documents(indexable_products().filter(pk__in=product_ids))
     _engine().replace(product_ids, documents)
+    _index_changed()
 
 
 def unindex_products(product_ids: Sequence[int]) -> None:
     _engine().replace(list(product_ids), [])
+    _index_changed()
 
 
 def clear_index() -> None:
     """Empty the index: for tests, whose flushes empty the model tables but not this one."""
     _engine().clear()
+    _index_changed()
 
 
 def rebuild_index(batch_size: int = 2000) -> int:
     """Rebuild the whole index from the catalogue; returns the number of rows."""
     engine = _engine()
     engine.clear()
+    _index_changed()
     count = 0
     ids = list(indexable_products().order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
@@ -118,19 +145,33 @@ class ProductSearchResults:
     no longer browsable (the index is written by signals, and a flush or a bulk
     update skips them) is therefore neither counted nor ranked, so "4 products
     found" can never sit above one product.
+
+    With ``shared_as`` (a name for ``queryset``, which must then be the same
+    for every visitor), the count and the ranked ids are kept in the cache
+    under the index's version: a popular query is ranked once per index
+    write, not once per visitor. Only ids are kept; the products themselves,
+    their prices and stock, are loaded fresh on every request.
     """
 
-    def __init__(self, query: str, queryset=None):
+    def __init__(self, query: str, queryset=None, shared_as: str | None = None):
         self.words = query_words(query)
         self.queryset = queryset if queryset is not None else Product.objects.all()
+        self.shared_as = shared_as
         self._count: int | None = None
 
     def _matching(self):
         return self.queryset.filter(pk__in=RawSQL(*_engine().matching_ids(self.words))).order_by()
 
+    def _shared(self, what: str, compute):
+        if self.shared_as is None:
+            return compute()
+        words = hashlib.blake2b(" ".join(self.words).encode(), digest_size=16).hexdigest()
+        key = f"search:{self.shared_as}:{index_version()}:{words}:{what}"
+        return cache.get_or_set(key, compute, SHARED_RESULTS_TIMEOUT)
+
     def count(self) -> int:
         if self._count is None:
-            self._count = self._matching().count() if self.words else 0
+            self._count = self._shared("count", lambda: self._matching().count()) if self.words else 0
         return self._count
 
     def __len__(self) -> int:
@@ -143,13 +184,21 @@ class ProductSearchResults:
         stop = item.stop if item.stop is not None else self.count()
         if not self.words or stop <= start:
             return []
-        within = self._matching().values("pk").query.sql_with_params()
-        ids = _engine().ranked_ids(self.words, limit=stop - start, offset=start, within=within)
+        ids = self._shared(f"ranked:{start}:{stop}", lambda: self._ranked_ids(start, stop))
         by_id = {p.pk: p for p in self.queryset.filter(pk__in=ids)}
         return [by_id[pk] for pk in ids if pk in by_id]
 
+    def _ranked_ids(self, start: int, stop: int) -> list[int]:
+        engine = _engine()
+        # Correlated with the index row being ranked: one primary-key lookup
+        # per match, instead of running the MATCH a second time to list them.
+        within = self.queryset.filter(pk=RawSQL(engine.row_id, ())).order_by().values("pk")
+        return engine.ranked_ids(self.words, limit=stop - start, offset=start, within=within.query.sql_with_params())
+
 
 class _SQLiteEngine:
+    row_id = f"{TABLE}.rowid"
+
     def create_table(self, cursor) -> None:
         cursor.execute(
             f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, body, tokenize = 'porter unicode61 remove_diacritics 2')"
@@ -187,9 +236,9 @@ class _SQLiteEngine:
         within_sql, within_params = within
         with connection.cursor() as cursor:
             cursor.execute(
-                # "+rowid": a plain "rowid IN (...)" is handed to FTS5, which then runs the
-                # MATCH once for every id in the list (seconds at 100,000 products).
-                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s AND +rowid IN ({within_sql}) "
+                # EXISTS, not "rowid IN (...)": FTS5 is handed a rowid list and runs its
+                # MATCH once for every id in it (seconds at 100,000 products).
+                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s AND EXISTS ({within_sql}) "
                 f"ORDER BY bm25({TABLE}, {TITLE_WEIGHT}, 1.0), rowid DESC LIMIT %s OFFSET %s",
                 [self._match(words), *within_params, limit, offset],
             )
@@ -198,6 +247,7 @@ class _SQLiteEngine:
 
 class _PostgreSQLEngine:
     config = "english"
+    row_id = f"{TABLE}.product_id"
 
     def create_table(self, cursor) -> None:
         # No foreign key: Django does not know this table, and a key pointing
@@ -243,7 +293,7 @@ class _PostgreSQLEngine:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT product_id FROM {TABLE}, to_tsquery('{self.config}', %s) AS q "
-                f"WHERE document @@ q AND product_id IN ({within_sql}) "
+                f"WHERE document @@ q AND EXISTS ({within_sql}) "
                 "ORDER BY ts_rank(document, q) DESC, product_id DESC "
                 "LIMIT %s OFFSET %s",
                 [self._tsquery(words), *within_params, limit, offset],

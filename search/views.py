@@ -145,7 +145,10 @@ class SearchView(ListView):
             return redirect(f"{request.path}?{urlencode({'q': self.query})}")
 
     def get_queryset(self):
-        return ProductSearchResults(self.query, queryset=with_tile_data(Product.objects.browsable()))
+        # Every visitor searches the same products, so the ranking can be shared.
+        return ProductSearchResults(
+            self.query, queryset=with_tile_data(Product.objects.browsable()), shared_as="browsable"
+        )
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

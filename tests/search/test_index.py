@@ -166,3 +166,49 @@ def test_ranking_does_not_hand_the_product_list_to_fts5_one_id_at_a_time():
     # "INDEX 0:M2" is FTS5 asked for the MATCH alone; "INDEX 0:=M2" for the MATCH and one rowid.
     scans = [step.split("INDEX", 1)[1] for step in plan if "VIRTUAL TABLE" in step]
     assert scans and not [scan for scan in scans if "=" in scan], plan
+
+
+def shared_search(query):
+    return ProductSearchResults(query, queryset=Product.objects.browsable(), shared_as="browsable")
+
+
+def test_a_repeated_search_is_ranked_once_and_served_from_the_cache():
+    for number in range(3):
+        ProductFactory(title=f"Sunscreen SPF {number}")
+    first = shared_search("sunscreen")
+    ranked = [p.pk for p in first[0:24]]
+    assert first.count() == 3
+
+    again = shared_search("sunscreen")
+    with CaptureQueriesContext(connection) as captured:
+        assert again.count() == 3
+        assert [p.pk for p in again[0:24]] == ranked
+
+    assert [q["sql"] for q in captured.captured_queries if "search_productindex" in q["sql"]] == []
+
+
+def test_the_cached_ranking_follows_every_write_to_the_index():
+    ProductFactory(title="Mineral sunscreen")
+    renamed = ProductFactory(title="Tinted sunscreen")
+    medicine = RxProductFactory(title="Gel for acne", drug_information=DrugInformationFactory(name="Adapalene"))
+    assert sorted(p.title for p in shared_search("sunscreen")[0:24]) == ["Mineral sunscreen", "Tinted sunscreen"]
+    assert shared_search("tretinoin").count() == 0
+
+    ProductFactory(title="Sunscreen stick")
+    renamed.title = "Tinted moisturiser"
+    renamed.save()
+    medicine.drug_information.name = "Tretinoin"
+    medicine.drug_information.save()
+
+    assert sorted(p.title for p in shared_search("sunscreen")[0:24]) == ["Mineral sunscreen", "Sunscreen stick"]
+    assert shared_search("sunscreen").count() == 2
+    assert [p.title for p in shared_search("tretinoin")[0:24]] == ["Gel for acne"]
+
+
+def test_a_cached_ranking_is_never_shared_between_different_queries():
+    ProductFactory(title="Vitamin C serum")
+    ProductFactory(title="Hyaluronic serum")
+
+    assert shared_search("serum").count() == 2
+    assert [p.title for p in shared_search("vitamin serum")[0:24]] == ["Vitamin C serum"]
+    assert shared_search("vitamin serum").count() == 1

@@ -1,8 +1,11 @@
 """The search page answers every query it is given, and says when it changed one."""
 
 import pytest
+from oscar.core.loading import get_model
 
 from tests.factories import ProductFactory
+
+StockRecord = get_model("partner", "StockRecord")
 
 pytestmark = pytest.mark.django_db
 
@@ -24,3 +27,15 @@ def test_a_short_query_is_searched_as_typed_with_no_notice(django_app):
 
     assert "shortened" not in page.text
     assert "1 product found" in page.text
+
+
+def test_a_price_or_stock_change_shows_in_the_next_search_although_its_ranking_is_cached(django_app):
+    product = ProductFactory(title="Ceramide cream")
+    page = django_app.get("/search/?q=ceramide")
+    assert [p.text for p in page.html.select(".product-card__price")] == ["Rs\xa01,000"]
+
+    StockRecord.objects.filter(product=product).update(price=1250, num_in_stock=0)
+    page = django_app.get("/search/?q=ceramide")
+
+    assert [p.text for p in page.html.select(".product-card__price")] == ["Rs\xa01,250"]
+    assert page.html.select(".product-card__form") == []
