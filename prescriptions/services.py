@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -275,11 +276,17 @@ def prescriptions_reserve_for_basket(*, user, basket, today: datetime.date | Non
     """Lock the prescriptions that cover the basket and check them again.
 
     Must run inside the order's transaction: the rows stay locked until it
-    ends, so a revocation or a second order against the same prescription
-    waits, and then sees the result of this one.
+    ends, so a revocation, a second order against the same prescription or
+    another order of the same customer waits, and then sees the result of
+    this one.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("prescriptions_reserve_for_basket must run inside the order's transaction")
+    if user is not None and user.pk is not None:
+        # The interaction check reads the customer's recent orders. Locking the
+        # customer makes two of their baskets check out one after the other, so
+        # the second sees the first's order instead of an empty history.
+        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
     coverage = basket_coverage(user=user, basket=basket, today=today, lock=True)
     if not coverage.is_covered:
         raise PrescriptionRequired(coverage.shortfalls, coverage.conflicts)

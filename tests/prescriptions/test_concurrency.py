@@ -18,9 +18,11 @@ from oscar.test.factories import create_order
 from checkout.views import PaymentDetailsView
 from order import utils as order_utils
 from prescriptions import services as rx_services
-from prescriptions.models import Dispense, Prescription, PrescriptionEvent
+from prescriptions.models import Dispense, Interaction, Prescription, PrescriptionEvent
 from prescriptions.services import prescription_revoke
 from tests.factories import (
+    DrugInformationFactory,
+    ProductFactory,
     RxProductFactory,
     UserFactory,
     approve,
@@ -359,3 +361,40 @@ def test_a_revocation_that_waits_for_an_order_in_progress_comes_after_it(rx_prod
     assert Dispense.objects.get().order_line.order == placed
     prescription.refresh_from_db()
     assert prescription.status == Prescription.Status.REVOKED
+
+
+# --- Two baskets of one customer, and the interaction check -------------------------------
+
+
+def test_two_baskets_of_one_customer_cannot_both_pass_the_interaction_check_at_once(customer, monkeypatch):
+    isotretinoin = RxProductFactory(
+        title="Isotretinoin 20 mg capsules",
+        drug_information=DrugInformationFactory(name="Isotretinoin", drug_class="oral-retinoid"),
+    )
+    vitamin_a = ProductFactory(
+        title="Vitamin A softgels",
+        drug_information=DrugInformationFactory(name="Vitamin A", drug_class="vitamin-a"),
+    )
+    # The flush after each transactional test also empties the rules the migrations seed.
+    Interaction.objects.update_or_create(
+        first_class="oral-retinoid", second_class="vitamin-a", defaults={"explanation": "Too much vitamin A."}
+    )
+    approve(submit_prescription(customer, [isotretinoin]), quantity=1)
+    with_isotretinoin, with_vitamin_a = basket_with(customer, isotretinoin), basket_with(customer, vitamin_a)
+    # The isotretinoin order is checked and held just before it is written...
+    paused, reached, release = pause_inside(order_utils, "prescriptions_dispense")
+    monkeypatch.setattr(order_utils, "prescriptions_dispense", paused)
+    placing_isotretinoin = start(partial(create_order, basket=with_isotretinoin, user=customer))
+    assert reached.wait(TIMEOUT)
+
+    # ...when the vitamin A order arrives from another basket: it waits, then sees the first order.
+    placing_vitamin_a = start(partial(create_order, basket=with_vitamin_a, user=customer))
+    wait_until_a_query_waits_for_a_lock()
+    release.set()
+
+    placed, refused = placing_isotretinoin(), placing_vitamin_a()
+    assert isinstance(placed, Order), placed
+    assert isinstance(refused, UnableToPlaceOrder), refused
+    assert "Vitamin A softgels cannot be ordered until" in str(refused)
+    assert "Too much vitamin A." in str(refused)
+    assert list(Order.objects.all()) == [placed]
