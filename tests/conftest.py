@@ -5,11 +5,20 @@ from django.conf import settings
 from django.core.cache import cache
 
 from tests.factories import PASSWORD, PakistanFactory, UserFactory
-from tests.run_name import run_name
+from tests.run_name import run_name, screenshots_dir
 
 
 def pytest_configure(config):
     run_name()
+
+
+def pytest_terminal_summary(terminalreporter):
+    # Here, not in tests/e2e/conftest.py: with parallel workers only this
+    # process reports, and it never loads the conftest files of subfolders.
+    screenshots = screenshots_dir()
+    if screenshots.exists():
+        count = len(list(screenshots.glob("*.png")))
+        terminalreporter.write_line(f"Browser screenshots ({count}): {screenshots}")
 
 
 @pytest.fixture(autouse=True)

@@ -15,9 +15,8 @@ import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from tests.run_name import run_name
+from tests.run_name import screenshots_dir
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,14 +31,7 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-# One folder per run, which parallel test workers (pytest-xdist) share.
-SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots" / run_name()
-
-
-def pytest_terminal_summary(terminalreporter):
-    if SCREENSHOTS.exists():
-        count = len(list(SCREENSHOTS.glob("*.png")))
-        terminalreporter.write_line(f"Browser screenshots ({count}): {SCREENSHOTS}")
+SCREENSHOTS = screenshots_dir()
 
 
 @pytest.fixture(scope="session")
