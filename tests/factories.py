@@ -18,6 +18,7 @@ DrugInformation = get_model("catalogue", "DrugInformation")
 DrugQuestion = get_model("catalogue", "DrugQuestion")
 Partner = get_model("partner", "Partner")
 StockRecord = get_model("partner", "StockRecord")
+DispensingPolicy = get_model("prescriptions", "DispensingPolicy")
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -146,6 +147,22 @@ class RxProductFactory(ProductFactory):
     requires_prescription = True
     product_class = factory.SubFactory(ProductClassFactory, name="Medicine")
     drug_information = factory.SubFactory(DrugInformationFactory)
+
+
+class PregnancyPreventionRulesFactory(factory.django.DjangoModelFactory):
+    """Isotretinoin's dispensing rules: a 30-day window (7 days if the patient can
+    become pregnant), 30 days' supply without refills, a pregnancy test and the
+    customer's acknowledgement of the warning. Pass ``product``."""
+
+    class Meta:
+        model = DispensingPolicy
+
+    validity_days = 30
+    validity_days_if_can_become_pregnant = 7
+    max_supply_days = 30
+    refills_allowed = False
+    pregnancy_test_required = True
+    risk_acknowledgement_required = True
 
 
 def create_category(path: str) -> Category:

@@ -8,7 +8,13 @@ from django.utils import timezone
 from prescriptions.coverage import CHECKLIST
 from prescriptions.models import DispensingPolicy
 from prescriptions.services import Approval, DecisionNotAllowed, prescription_approve
-from tests.factories import RxProductFactory, full_checklist, pharmacist_user, submit_prescription
+from tests.factories import (
+    PregnancyPreventionRulesFactory,
+    RxProductFactory,
+    full_checklist,
+    pharmacist_user,
+    submit_prescription,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,16 +25,7 @@ BASIC = {key: True for key, _label in CHECKLIST}
 @pytest.fixture
 def isotretinoin():
     product = RxProductFactory(title="Isotretinoin 20 mg capsules, 30")
-    DispensingPolicy.objects.create(
-        product=product,
-        validity_days=30,
-        validity_days_if_can_become_pregnant=7,
-        max_supply_days=30,
-        units_per_pack=30,
-        max_units_per_day=4,
-        pregnancy_test_required=True,
-        risk_acknowledgement_required=True,
-    )
+    PregnancyPreventionRulesFactory(product=product, units_per_pack=30, max_units_per_day=4)
     return product
 
 

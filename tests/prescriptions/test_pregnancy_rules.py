@@ -13,6 +13,7 @@ from prescriptions.models import DispensingPolicy, Prescription, RiskAcknowledge
 from prescriptions.services import Approval, DecisionNotAllowed, prescription_approve, risk_acknowledge
 from tests.factories import (
     DrugInformationFactory,
+    PregnancyPreventionRulesFactory,
     ProductFactory,
     RxProductFactory,
     approve,
@@ -40,15 +41,7 @@ def isotretinoin():
             pregnancy_warning="Causes severe birth defects.",
         ),
     )
-    DispensingPolicy.objects.create(
-        product=product,
-        validity_days=30,
-        validity_days_if_can_become_pregnant=7,
-        max_supply_days=30,
-        refills_allowed=False,
-        pregnancy_test_required=True,
-        risk_acknowledgement_required=True,
-    )
+    PregnancyPreventionRulesFactory(product=product)
     return product
 
 

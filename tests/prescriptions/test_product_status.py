@@ -5,10 +5,17 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from prescriptions.models import DispensingPolicy, Prescription
+from prescriptions.models import Prescription
 from prescriptions.selectors import product_prescription_status
 from prescriptions.services import risk_acknowledge
-from tests.factories import DrugInformationFactory, ProductFactory, RxProductFactory, approve, submit_prescription
+from tests.factories import (
+    DrugInformationFactory,
+    PregnancyPreventionRulesFactory,
+    ProductFactory,
+    RxProductFactory,
+    approve,
+    submit_prescription,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,16 +29,7 @@ def isotretinoin():
         title="Isotretinoin 20 mg capsules, 30",
         drug_information=DrugInformationFactory(pregnancy_risk="contraindicated", pregnancy_warning=WARNING),
     )
-    DispensingPolicy.objects.create(
-        product=product,
-        validity_days=30,
-        validity_days_if_can_become_pregnant=7,
-        max_supply_days=30,
-        units_per_pack=30,
-        max_units_per_day=4,
-        pregnancy_test_required=True,
-        risk_acknowledgement_required=True,
-    )
+    PregnancyPreventionRulesFactory(product=product, units_per_pack=30, max_units_per_day=4)
     return product
 
 

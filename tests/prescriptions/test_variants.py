@@ -15,6 +15,7 @@ from prescriptions.selectors import interaction_conflicts_for_ids, product_rules
 from prescriptions.services import Approval, DecisionNotAllowed, prescription_approve, risk_acknowledge
 from tests.factories import (
     DrugInformationFactory,
+    PregnancyPreventionRulesFactory,
     ProductFactory,
     RxProductFactory,
     approve,
@@ -50,15 +51,7 @@ def isotretinoin():
             pregnancy_warning=WARNING,
         ),
     )
-    DispensingPolicy.objects.create(
-        product=parent,
-        validity_days=30,
-        validity_days_if_can_become_pregnant=7,
-        max_supply_days=30,
-        refills_allowed=False,
-        pregnancy_test_required=True,
-        risk_acknowledgement_required=True,
-    )
+    PregnancyPreventionRulesFactory(product=parent)
     return parent
 
 
