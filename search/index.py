@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models.expressions import RawSQL
+from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from oscar.core.loading import get_model
 
@@ -162,12 +163,16 @@ class ProductSearchResults:
     def _matching(self):
         return self.queryset.filter(pk__in=RawSQL(*_engine().matching_ids(self.words))).order_by()
 
+    @cached_property
+    def _shared_key(self) -> str:
+        # The version is read once, so a page's count and ranking share one.
+        words = hashlib.blake2b(" ".join(self.words).encode(), digest_size=16).hexdigest()
+        return f"search:{self.shared_as}:{index_version()}:{words}"
+
     def _shared(self, what: str, compute):
         if self.shared_as is None:
             return compute()
-        words = hashlib.blake2b(" ".join(self.words).encode(), digest_size=16).hexdigest()
-        key = f"search:{self.shared_as}:{index_version()}:{words}:{what}"
-        return cache.get_or_set(key, compute, SHARED_RESULTS_TIMEOUT)
+        return cache.get_or_set(f"{self._shared_key}:{what}", compute, SHARED_RESULTS_TIMEOUT)
 
     def count(self) -> int:
         if self._count is None:
