@@ -7,6 +7,7 @@ what they must.
 """
 
 import copy
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -94,6 +95,8 @@ INSTALLED_APPS = [
     "treebeard",
     "django_tables2",
     "sorl.thumbnail",
+    "django_tasks",
+    "django_tasks_db",
     # The shop's own apps
     "shop.apps.ShopConfig",
     "prescriptions.apps.PrescriptionsConfig",
@@ -160,6 +163,23 @@ LOGIN_REDIRECT_URL = "customer:summary"
 # --- Cache and sessions -----------------------------------------------------
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shop")}
+
+# --- Task queue -------------------------------------------------------------
+
+# Emails and slow work run in workers (manage.py run_worker), from rows in this
+# database: see shop/tasks.py for why, and for retries and periodic jobs.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Jobs every worker's scheduler enqueues, once per period between them all.
+SHOP_PERIODIC_TASKS = [
+    {"task": "shop.tasks.recover_stalled_tasks", "every": timedelta(minutes=5)},
+    {"task": "shop.tasks.prune_task_results", "every": timedelta(days=1), "at": timedelta(hours=3)},
+    {"task": "shop.tasks.clear_expired_sessions", "every": timedelta(days=1), "at": timedelta(hours=3, minutes=30)},
+]
+# An attempt still "running" after this long lost its worker (no task here
+# runs for more than a minute: emails time out after EMAIL_TIMEOUT).
+SHOP_TASK_STALLED_AFTER = 15 * 60
+# Tasks that gave up stay listed for staff this long.
+SHOP_TASK_FAILED_KEPT_DAYS = 90
 
 # --- Security ---------------------------------------------------------------
 
@@ -232,6 +252,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Jild Pharmacy <orders@jild.example>")
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Emails are sent by workers, never inside a page's request; a mail server that
+# accepts the connection and then says nothing costs a worker this many seconds.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # --- Oscar ------------------------------------------------------------------
 

@@ -17,6 +17,10 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The queue's own test mode: a task runs when it is enqueued, in the test's
+# thread. Tests of queueing itself (transactions, retries, the worker) switch
+# to the database backend (tests/shop/test_tasks.py).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {"default": env.cache("TEST_CACHE_URL", default="locmemcache://tests")}
 # Parallel test workers (pytest-xdist: gw0, gw1...) each clear the cache between
 # tests, so on Redis each gets a database of its own: TEST_CACHE_URL's, plus its number.
