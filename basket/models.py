@@ -2,6 +2,8 @@ from django.db.models import Prefetch
 from oscar.apps.basket.abstract_models import AbstractBasket
 from oscar.core.loading import get_model
 
+from prescriptions.selectors.products import rules_related
+
 
 class Basket(AbstractBasket):
     def all_lines(self):
@@ -17,12 +19,8 @@ class Basket(AbstractBasket):
                 self.lines.select_related(
                     "product__product_class",
                     "product__parent__product_class",
-                    "product__drug_information",
-                    "product__dispensing_policy",
-                    # A variant's prescription rules come from its parent
-                    # when it has none of its own.
-                    "product__parent__drug_information",
-                    "product__parent__dispensing_policy",
+                    # What the prescription rules read (a variant's from its parent).
+                    *rules_related("product__"),
                     "stockrecord",
                 )
                 .prefetch_related(

@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from oscar.core.loading import get_model
 
+from prescriptions.selectors.products import RULES_RELATED
+
 Product = get_model("catalogue", "Product")
 ProductImage = get_model("catalogue", "ProductImage")
 ProductCategory = get_model("catalogue", "ProductCategory")
@@ -54,8 +56,8 @@ def products_for_detail() -> QuerySet:
     return (
         with_tile_data(Product.objects.all())
         # A variant's page shows its parent's medicine information and rules
-        # when it has none of its own (prescriptions.selectors.product_rules).
-        .select_related("parent__drug_information", "dispensing_policy", "parent__dispensing_policy")
+        # when it has none of its own (prescriptions.selectors.products.product_rules).
+        .select_related(*RULES_RELATED)
         .prefetch_related("drug_information__questions", "parent__drug_information__questions", "categories")
         # Oscar's add-to-basket form asks whether the product has options;
         # answered here rather than with a query of its own.

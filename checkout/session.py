@@ -1,12 +1,15 @@
 from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.checkout import exceptions, session
 from oscar.core.loading import get_model
 
-from prescriptions.coverage import HistoryConflict, Reason
-from prescriptions.selectors import basket_coverage
+from prescriptions.coverage import Reason
+from prescriptions.interactions import HistoryConflict
+from prescriptions.messages import conflict_text, shortfall_text
+from prescriptions.selectors.gate import basket_coverage
 
 Order = get_model("order", "Order")
 
@@ -28,6 +31,8 @@ class CheckoutSessionMixin(session.CheckoutSessionMixin):
             # again (its prescription is used up by that very order).
             conditions.insert(0, "check_basket_is_not_already_ordered")
         for name in conditions:
+            if not hasattr(self, name):
+                raise ImproperlyConfigured(f"There is no method '{name}' to call as a pre-condition")
             getattr(self, name)(request)
 
     def check_basket_is_not_already_ordered(self, request):
@@ -67,7 +72,7 @@ def conflict_message(conflict):
         advice = _("Please remove %(product)s from your basket, or ask our pharmacist.") % {"product": conflict.first}
     else:
         advice = _("Please remove one of them from your basket.")
-    return format_html("{} {}", conflict.message, advice)
+    return format_html("{} {}", conflict_text(conflict), advice)
 
 
 def shortfall_message(shortfall):
@@ -75,12 +80,12 @@ def shortfall_message(shortfall):
     if shortfall.reason == Reason.ACKNOWLEDGEMENT_MISSING:
         return format_html(
             '{} <a href="{}#pregnancy-warning-title">{}</a>',
-            shortfall.message,
+            shortfall_text(shortfall),
             shortfall.line.url,
             _("Read the warning"),
         )
     if shortfall.prescription is not None and shortfall.reason == Reason.PENDING:
         url = reverse("prescriptions:detail", kwargs={"public_id": shortfall.prescription.public_id})
-        return format_html('{} <a href="{}">{}</a>', shortfall.message, url, _("See its status"))
+        return format_html('{} <a href="{}">{}</a>', shortfall_text(shortfall), url, _("See its status"))
     upload = f"{reverse('prescriptions:upload')}?product={shortfall.line.product_id}&next={reverse('basket:summary')}"
-    return format_html('{} <a href="{}">{}</a>', shortfall.message, upload, _("Upload a prescription"))
+    return format_html('{} <a href="{}">{}</a>', shortfall_text(shortfall), upload, _("Upload a prescription"))

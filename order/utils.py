@@ -3,7 +3,11 @@ from oscar.apps.order import utils
 from oscar.apps.order.exceptions import UnableToPlaceOrder
 from oscar.core.loading import get_model
 
-from prescriptions.services import PrescriptionRequired, prescriptions_dispense, prescriptions_reserve_for_basket
+from prescriptions.services.orders import (
+    PrescriptionRequired,
+    prescriptions_dispense,
+    prescriptions_reserve_for_basket,
+)
 
 Basket = get_model("basket", "Basket")
 Order = get_model("order", "Order")

@@ -1,6 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
-from prescriptions.selectors import can_review_prescriptions, pending_review_count
+from prescriptions.roles import can_review_prescriptions
+from prescriptions.selectors.review import pending_review_count
 
 
 def pharmacy(request):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
-from prescriptions.selectors import prescription_only_products
+from prescriptions.selectors.products import prescription_only_products
 from prescriptions.uploads import ALLOWED_EXTENSIONS, inspect_upload
 
 Product = get_model("catalogue", "Product")

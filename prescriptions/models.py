@@ -1,7 +1,8 @@
 """Prescriptions, what they cover, and the record of every decision about them.
 
-The rules that read and write these models live in ``selectors.py`` and
-``services.py``; models only hold data and the few facts derived from it.
+The rules that read and write these models live in ``selectors/`` and
+``services/``; models only hold data, the few facts derived from it, and the
+invariants of a single row (``clean``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -111,7 +112,7 @@ class Prescription(models.Model):
 
     expiry_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     # When the file, the patient's name and the note were deleted under the
-    # retention rule (services.prescriptions_erase_expired); the rest stays as
+    # retention rule (services.scheduled.prescriptions_erase_expired); the rest stays as
     # the pharmacy's record.
     erased_at = models.DateTimeField(null=True, blank=True)
 
@@ -185,7 +186,7 @@ class DispensingPolicy(models.Model):
 
     Isotretinoin's pregnancy prevention programme is one such policy; other
     medicines can have their own. A variant without one follows its parent's;
-    a product with neither gets strict defaults (``coverage.default_policy``).
+    a product with neither gets strict defaults (``policy.default_policy``).
     """
 
     product = models.OneToOneField("catalogue.Product", on_delete=models.CASCADE, related_name="dispensing_policy")
@@ -251,6 +252,19 @@ class DispensingPolicy(models.Model):
     def __str__(self) -> str:
         return f"Dispensing policy for product {self.product_id}"
 
+    def clean(self):
+        # Rules that do not hold together: a daily maximum without a pack size
+        # limits nothing the gate can count (it allows no packs at all), and a
+        # pregnancy window longer than the general one would never apply.
+        errors = {}
+        if self.max_units_per_day and not self.units_per_pack:
+            errors["units_per_pack"] = _("Give the units in a pack, so the most units a day limits the packs.")
+        pregnant_days = self.validity_days_if_can_become_pregnant
+        if pregnant_days and self.validity_days and pregnant_days > self.validity_days:
+            errors["validity_days_if_can_become_pregnant"] = _("This should not be longer than the general validity.")
+        if errors:
+            raise ValidationError(errors)
+
     def validity_window_days(self, *, can_become_pregnant: bool | None) -> int:
         # Unknown counts as "can become pregnant": the stricter window applies
         # until a pharmacist has recorded otherwise.
@@ -314,7 +328,7 @@ class RiskAcknowledgement(models.Model):
     """A customer ticked the box beside a medicine's pregnancy warning.
 
     One row per acknowledgement, kept: when the warning's wording changes, or
-    the last acknowledgement lapses (``coverage.acknowledgement_problem``),
+    the last acknowledgement lapses (``policy.acknowledgement_problem``),
     the customer is asked again and a new row records it.
     """
 

@@ -17,9 +17,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_ratelimit.core import is_ratelimited
 from oscar.core.loading import get_model
 
-from prescriptions import selectors, services
 from prescriptions.forms import PrescriptionUploadForm, RiskAcknowledgementForm
 from prescriptions.models import Prescription, warning_fingerprint
+from prescriptions.selectors import customer as customer_selectors
+from prescriptions.selectors import products as product_selectors
+from prescriptions.services import customer as customer_services
+from prescriptions.services import decisions
 from prescriptions.uploadhandlers import SizeLimitedUploadHandler
 
 Product = get_model("catalogue", "Product")
@@ -53,7 +56,7 @@ class PrescriptionListView(AccountPageMixin, generic.ListView):
     paginate_by = 20
 
     def get_queryset(self):
-        return selectors.prescriptions_for_owner(user=self.request.user)
+        return customer_selectors.prescriptions_for_owner(user=self.request.user)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -63,7 +66,7 @@ class PrescriptionDetailView(AccountPageMixin, generic.DetailView):
 
     def get_object(self, queryset=None):
         try:
-            return selectors.prescription_for_owner(user=self.request.user, public_id=self.kwargs["public_id"])
+            return customer_selectors.prescription_for_owner(user=self.request.user, public_id=self.kwargs["public_id"])
         except Prescription.DoesNotExist:
             raise Http404 from None
 
@@ -90,7 +93,7 @@ class PrescriptionUploadView(AccountPageMixin, generic.FormView):
         initial = super().get_initial()
         product_id = self.request.GET.get("product", "")
         if PRODUCT_ID.fullmatch(product_id):
-            initial["products"] = selectors.prescription_only_products().filter(pk=product_id)
+            initial["products"] = product_selectors.prescription_only_products().filter(pk=product_id)
         user = self.request.user
         initial["patient_name"] = user.get_full_name()
         return initial
@@ -119,7 +122,7 @@ class PrescriptionUploadView(AccountPageMixin, generic.FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        prescription = services.prescription_submit(
+        prescription = customer_services.prescription_submit(
             user=self.request.user,
             clean_file=data["file"],
             patient_name=data["patient_name"],
@@ -161,10 +164,10 @@ class PrescriptionFileView(LoginRequiredMixin, View):
 
     def get(self, request, public_id):
         try:
-            prescription = selectors.prescription_for_file_access(user=request.user, public_id=public_id)
+            prescription = customer_selectors.prescription_for_file_access(user=request.user, public_id=public_id)
         except Prescription.DoesNotExist:
             raise Http404 from None
-        services.prescription_log_file_view(prescription=prescription, viewer=request.user)
+        decisions.prescription_log_file_view(prescription=prescription, viewer=request.user)
         extension = prescription.file.name.rsplit(".", 1)[-1]
         inline = prescription.file_kind == Prescription.FileKind.IMAGE and not request.GET.get("download")
         response = FileResponse(
@@ -180,8 +183,8 @@ class RiskAcknowledgeView(LoginRequiredMixin, View):
     """The checkbox beside a medicine's pregnancy warning."""
 
     def post(self, request, product_pk):
-        product = get_object_or_404(Product.objects.select_related(*selectors.RULES_RELATED), pk=product_pk)
-        rules = selectors.product_rules(product)
+        product = get_object_or_404(Product.objects.select_related(*product_selectors.RULES_RELATED), pk=product_pk)
+        rules = product_selectors.product_rules(product=product)
         drug = rules.drug
         if not rules.requires_prescription or drug is None or not drug.pregnancy_warning:
             raise Http404
@@ -191,6 +194,6 @@ class RiskAcknowledgeView(LoginRequiredMixin, View):
         elif form.cleaned_data["warning"] != warning_fingerprint(drug.pregnancy_warning):
             messages.error(request, _("The pregnancy warning was updated while you read it. Please read it again."))
         else:
-            services.risk_acknowledge(user=request.user, product=product, warning_text=drug.pregnancy_warning)
+            customer_services.risk_acknowledge(user=request.user, product=product, warning_text=drug.pregnancy_warning)
             messages.success(request, _("Thank you. We have recorded that you read the pregnancy warning."))
         return HttpResponseRedirect(safe_next(request, product.get_absolute_url()))

@@ -203,7 +203,7 @@ def pharmacist_user(**kwargs):
 
 def submit_prescription(user, products, *, issued_on=None, file_bytes=None, **fields):
     """A prescription uploaded through the real service, with a real (tiny) picture."""
-    from prescriptions.services import prescription_submit
+    from prescriptions.services.customer import prescription_submit
     from prescriptions.uploads import inspect_upload
     from tests.files import image_bytes, upload
 
@@ -221,14 +221,15 @@ def submit_prescription(user, products, *, issued_on=None, file_bytes=None, **fi
 
 def full_checklist() -> dict:
     """Every item of the pharmacist's checklist ticked."""
-    from prescriptions.coverage import CHECKLIST, PREGNANCY_CHECKLIST
+    from prescriptions.approval import CHECKLIST, PREGNANCY_CHECKLIST
 
     return {key: True for key, _label in CHECKLIST + PREGNANCY_CHECKLIST}
 
 
 def approve(prescription, *, by=None, quantity=1, products=None, valid_until=None, checklist=None, **approval):
     """Approve through the service, as a pharmacist would in the dashboard, every checklist item ticked."""
-    from prescriptions.services import Approval, prescription_approve
+    from prescriptions.approval import Approval
+    from prescriptions.services.decisions import prescription_approve
 
     products = products if products is not None else list(prescription.products.all())
     approval.setdefault("valid_until", valid_until or prescription.issued_on + datetime.timedelta(days=30))

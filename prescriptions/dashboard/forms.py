@@ -5,9 +5,9 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from prescriptions.coverage import checklist_for, pregnancy_rules_apply
+from prescriptions.approval import checklist_for, pregnancy_rules_apply
 from prescriptions.models import POLICY_FIELDS, DispensingPolicy, Prescription
-from prescriptions.selectors import QUEUE_FILTERS
+from prescriptions.selectors.review import QUEUE_FILTERS
 
 QUEUE_LABELS = {
     "pending": _("Waiting for review"),
@@ -130,7 +130,7 @@ class DecisionForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         # That every checklist item is ticked is the service's rule
-        # (services.prescription_approve); its refusal shows as a form error.
+        # (services.decisions.prescription_approve); its refusal shows as a form error.
         if self.action == self.APPROVE:
             if not cleaned.get("valid_until"):
                 self.add_error("valid_until", _("Enter the date the approval is valid until."))
@@ -162,15 +162,3 @@ class DispensingPolicyForm(forms.ModelForm):
                 field.widget.attrs["min"] = 1
             if not isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-control")
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("max_units_per_day") and not cleaned.get("units_per_pack"):
-            self.add_error("units_per_pack", _("Give the units in a pack, so the most units a day limits the packs."))
-        pregnant_days = cleaned.get("validity_days_if_can_become_pregnant")
-        if pregnant_days and cleaned.get("validity_days") and pregnant_days > cleaned["validity_days"]:
-            self.add_error(
-                "validity_days_if_can_become_pregnant",
-                _("This should not be longer than the general validity."),
-            )
-        return cleaned

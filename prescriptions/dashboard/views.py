@@ -12,9 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View, generic
 from django.views.decorators.cache import never_cache
 
-from prescriptions import previews, selectors, services
+from prescriptions import previews
+from prescriptions.approval import Approval
 from prescriptions.dashboard.forms import DecisionForm, DispensingPolicyForm, QueueFilterForm, RevokeForm
 from prescriptions.models import DispensingPolicy, Prescription
+from prescriptions.selectors import customer as customer_selectors
+from prescriptions.selectors import products as product_selectors
+from prescriptions.selectors import review as review_selectors
+from prescriptions.services import decisions
+from prescriptions.services.policies import dispensing_policy_save
 from prescriptions.views import protect_private_file
 
 
@@ -26,7 +32,7 @@ class QueueView(generic.ListView):
     def get_queryset(self):
         self.filter_form = QueueFilterForm(self.request.GET or None)
         self.status, self.query = self.filter_form.values()
-        return selectors.review_queue(status=self.status, query=self.query)
+        return review_selectors.review_queue(status=self.status, query=self.query)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -40,10 +46,10 @@ class ReviewView(generic.TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         try:
-            self.prescription = selectors.prescription_for_review(public_id=kwargs["public_id"])
+            self.prescription = review_selectors.prescription_for_review(public_id=kwargs["public_id"])
         except Prescription.DoesNotExist:
             raise Http404 from None
-        self.review = selectors.review_context(prescription=self.prescription)
+        self.review = review_selectors.review_context(prescription=self.prescription)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -77,10 +83,10 @@ class ReviewView(generic.TemplateView):
         try:
             if action == DecisionForm.APPROVE:
                 data = form.cleaned_data
-                services.prescription_approve(
+                decisions.prescription_approve(
                     prescription=self.prescription,
                     pharmacist=request.user,
-                    approval=services.Approval(
+                    approval=Approval(
                         quantities=form.quantities(),
                         valid_until=data["valid_until"],
                         days_supply=data["days_supply"],
@@ -92,9 +98,9 @@ class ReviewView(generic.TemplateView):
                 done = _("Approved %(ref)s.")
             else:
                 refuse = (
-                    services.prescription_reject
+                    decisions.prescription_reject
                     if action == DecisionForm.REJECT
-                    else services.prescription_request_resubmit
+                    else decisions.prescription_request_resubmit
                 )
                 refuse(
                     prescription=self.prescription,
@@ -107,7 +113,7 @@ class ReviewView(generic.TemplateView):
                     if action == DecisionForm.REJECT
                     else _("Asked for a clearer copy of %(ref)s.")
                 )
-        except services.DecisionNotAllowed as refused:
+        except decisions.DecisionNotAllowed as refused:
             for message in refused.messages:
                 form.add_error(None, message)
             return self.render_to_response(self.get_context_data(decision_form=form))
@@ -118,10 +124,10 @@ class ReviewView(generic.TemplateView):
         form = RevokeForm(self.request.POST)
         if form.is_valid():
             try:
-                services.prescription_revoke(
+                decisions.prescription_revoke(
                     prescription=self.prescription, pharmacist=self.request.user, reason=form.cleaned_data["reason"]
                 )
-            except services.DecisionNotAllowed as refused:
+            except decisions.DecisionNotAllowed as refused:
                 for message in refused.messages:
                     form.add_error(None, message)
             else:
@@ -130,7 +136,7 @@ class ReviewView(generic.TemplateView):
         return self.render_to_response(self.get_context_data(revoke_form=form))
 
     def next_url(self) -> str:
-        following = selectors.next_pending_after(self.prescription)
+        following = review_selectors.next_pending_after(prescription=self.prescription)
         if following is not None:
             return reverse("dashboard:pharmacy-review", args=[following.public_id])
         return reverse("dashboard:pharmacy-queue")
@@ -146,12 +152,12 @@ class FilePreviewView(View):
 
     def get(self, request, public_id):
         try:
-            prescription = selectors.prescription_for_file_access(user=request.user, public_id=public_id)
+            prescription = customer_selectors.prescription_for_file_access(user=request.user, public_id=public_id)
         except Prescription.DoesNotExist:
             raise Http404 from None
         if prescription.file_kind != Prescription.FileKind.PDF:
             raise Http404
-        services.prescription_log_file_view(prescription=prescription, viewer=request.user)
+        decisions.prescription_log_file_view(prescription=prescription, viewer=request.user)
         name = previews.stored_preview(prescription.file)
         picture = BytesIO(previews.unavailable_png()) if name is None else prescription.file.storage.open(name, "rb")
         response = FileResponse(
@@ -165,11 +171,11 @@ class PolicyListView(generic.ListView):
     context_object_name = "products"
 
     def get_queryset(self):
-        return selectors.products_under_dispensing_rules()
+        return product_selectors.products_under_dispensing_rules()
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["rows"] = [(product, selectors.product_rules(product)) for product in ctx["products"]]
+        ctx["rows"] = [(product, product_selectors.product_rules(product=product)) for product in ctx["products"]]
         return ctx
 
 
@@ -179,8 +185,10 @@ class PolicyUpdateView(generic.UpdateView):
     context_object_name = "policy"
 
     def get_object(self, queryset=None):
-        self.product = get_object_or_404(selectors.products_under_dispensing_rules(), pk=self.kwargs["product_pk"])
-        self.rules = selectors.product_rules(self.product)
+        self.product = get_object_or_404(
+            product_selectors.products_under_dispensing_rules(), pk=self.kwargs["product_pk"]
+        )
+        self.rules = product_selectors.product_rules(product=self.product)
         try:
             return self.product.dispensing_policy
         except DispensingPolicy.DoesNotExist:
@@ -196,13 +204,13 @@ class PolicyUpdateView(generic.UpdateView):
         ctx.update(
             product=self.product,
             rules=self.rules,
-            history=selectors.dispensing_policy_history(product=self.product),
+            history=product_selectors.dispensing_policy_history(product=self.product),
         )
         return ctx
 
     def form_valid(self, form):
         try:
-            services.dispensing_policy_save(
+            dispensing_policy_save(
                 product=self.product,
                 pharmacist=self.request.user,
                 values={name: form.cleaned_data[name] for name in form.Meta.fields},

@@ -2,7 +2,7 @@
 
 from django import template
 
-from prescriptions import coverage
+from prescriptions import messages
 from prescriptions.models import Prescription
 
 register = template.Library()
@@ -19,5 +19,4 @@ def status_label(code: str) -> str:
 
 @register.filter
 def checklist_label(key: str) -> str:
-    labels = dict(coverage.CHECKLIST + coverage.PREGNANCY_CHECKLIST)
-    return labels.get(key, key.replace("_", " ").capitalize())
+    return messages.checklist_label(key)

@@ -14,8 +14,8 @@ from PIL import Image
 
 from catalogue.selectors import listing_count
 from demo.products import PRODUCTS
-from prescriptions import selectors
 from prescriptions.models import Prescription, PrescriptionEvent, PrescriptionItem, prescription_storage
+from prescriptions.selectors import review as review_selectors
 from search.index import ProductSearchResults
 
 Product = get_model("catalogue", "Product")
@@ -165,7 +165,7 @@ def test_the_queue_has_a_realistic_mix_of_statuses():
     assert set(statuses) == set(Prescription.Status.values)
     assert 1 <= statuses["pending"] < PRESCRIPTIONS_N / 4
     assert statuses["approved"] > PRESCRIPTIONS_N / 2
-    assert selectors.review_queue().count() == statuses["pending"]
+    assert review_selectors.review_queue().count() == statuses["pending"]
     customers = Prescription.objects.values("user").distinct().count()
     assert 1 < customers < PRESCRIPTIONS_N
     for prescription in Prescription.objects.all():

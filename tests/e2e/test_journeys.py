@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from demo.loader import DEMO_PASSWORD
 from prescriptions.models import Prescription
-from prescriptions.services import prescription_reject
+from prescriptions.services.decisions import prescription_reject
 from tests.e2e.conftest import look, screenshot
 from tests.factories import UserFactory, submit_prescription
 

@@ -17,7 +17,7 @@ from oscar.core.loading import get_model
 from oscar.test.factories import create_order
 
 from prescriptions.models import DispensingPolicy, RiskAcknowledgement, warning_fingerprint
-from prescriptions.services import risk_acknowledge
+from prescriptions.services.customer import risk_acknowledge
 from tests.factories import DrugInformationFactory, RxProductFactory, approve, pharmacist_user, submit_prescription
 
 Order = get_model("order", "Order")

@@ -4,7 +4,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from prescriptions.models import DispensingPolicyChange, PrescriptionEvent
-from prescriptions.services import dispensing_policy_save
+from prescriptions.services.policies import dispensing_policy_save
 from tests.factories import RxProductFactory, pharmacist_user, submit_prescription
 
 pytestmark = pytest.mark.django_db

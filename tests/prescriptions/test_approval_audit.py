@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from prescriptions.coverage import CHECKLIST
+from prescriptions.approval import CHECKLIST, Approval
 from prescriptions.models import DispensingPolicy
-from prescriptions.services import Approval, DecisionNotAllowed, prescription_approve
+from prescriptions.services.decisions import DecisionNotAllowed, prescription_approve
 from tests.factories import (
     PregnancyPreventionRulesFactory,
     RxProductFactory,
@@ -123,3 +123,20 @@ def test_approving_in_the_dashboard_records_the_terms(django_app, customer, isot
         True,
         str(TODAY()),
     )
+
+
+def test_a_medicine_the_prescription_is_not_for_cannot_be_approved(customer, isotretinoin):
+    prescription = submit_prescription(customer, [isotretinoin])
+    other = RxProductFactory(title="Tretinoin cream")
+
+    with pytest.raises(DecisionNotAllowed, match="only cover the medicines the customer uploaded it for"):
+        prescription_approve(
+            prescription=prescription,
+            pharmacist=pharmacist_user(),
+            approval=Approval(quantities={other: 1}, valid_until=TODAY(), days_supply=30),
+            checklist=full_checklist(),
+        )
+
+    prescription.refresh_from_db()
+    assert prescription.status == prescription.Status.PENDING
+    assert not prescription.items.exists()

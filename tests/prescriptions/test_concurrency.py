@@ -17,9 +17,9 @@ from oscar.test.factories import create_order
 
 from checkout.views import PaymentDetailsView
 from order import utils as order_utils
-from prescriptions import services as rx_services
 from prescriptions.models import Dispense, Interaction, Prescription, PrescriptionEvent
-from prescriptions.services import prescription_revoke
+from prescriptions.services import decisions as rx_decisions
+from prescriptions.services.decisions import prescription_revoke
 from tests.factories import (
     DrugInformationFactory,
     ProductFactory,
@@ -321,8 +321,8 @@ def test_an_order_that_waits_for_a_revocation_in_progress_is_refused(rx_product,
     prescription = approve(submit_prescription(customer, [rx_product]), by=pharmacist, quantity=1)
     basket = basket_with(customer, rx_product)
     # The pharmacist holds the prescription's lock, mid-decision, while the order arrives.
-    paused, reached, release = pause_inside(rx_services, "_decide")
-    monkeypatch.setattr(rx_services, "_decide", paused)
+    paused, reached, release = pause_inside(rx_decisions, "_decide")
+    monkeypatch.setattr(rx_decisions, "_decide", paused)
     revoking = start(partial(prescription_revoke, prescription=prescription, pharmacist=pharmacist, reason="Forged"))
     assert reached.wait(TIMEOUT)
 

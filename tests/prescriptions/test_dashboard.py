@@ -400,7 +400,7 @@ def test_a_pharmacist_cannot_decide_their_own_prescription(django_app, rx_produc
 
 
 def test_self_approval_is_refused_by_the_service_too(rx_product):
-    from prescriptions.services import DecisionNotAllowed
+    from prescriptions.services.decisions import DecisionNotAllowed
 
     pharmacist = pharmacist_user()
     own = submit_prescription(pharmacist, [rx_product])
@@ -413,7 +413,7 @@ def test_self_approval_is_refused_by_the_service_too(rx_product):
 
 
 def test_a_decided_prescription_cannot_be_decided_again(django_app, customer, rx_product):
-    from prescriptions.services import DecisionNotAllowed, prescription_reject
+    from prescriptions.services.decisions import DecisionNotAllowed, prescription_reject
 
     pharmacist = pharmacist_user()
     prescription = approve(submit_prescription(customer, [rx_product]), by=pharmacist)

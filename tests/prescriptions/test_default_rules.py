@@ -9,8 +9,10 @@ from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
 from oscar.test.factories import create_order
 
+from prescriptions.approval import Approval
 from prescriptions.models import DispensingPolicy
-from prescriptions.services import Approval, DecisionNotAllowed, prescription_approve, risk_acknowledge
+from prescriptions.services.customer import risk_acknowledge
+from prescriptions.services.decisions import DecisionNotAllowed, prescription_approve
 from tests.factories import (
     DrugInformationFactory,
     ProductFactory,

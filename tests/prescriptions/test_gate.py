@@ -9,8 +9,9 @@ from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
 from oscar.test.factories import create_order
 
+from order.utils import OrderAlreadyPlaced
 from prescriptions.models import Dispense, DispensingPolicy, Prescription
-from prescriptions.services import prescription_revoke
+from prescriptions.services.decisions import prescription_revoke
 from tests.checkout_steps import add_to_basket, checkout_to_preview
 from tests.factories import (
     ProductFactory,
@@ -182,6 +183,21 @@ def test_orders_without_prescription_lines_pass_untouched(customer):
 
     assert order.lines.count() == 1
     assert Dispense.objects.count() == 0
+
+
+def test_a_second_direct_call_for_the_same_basket_finds_the_first_order(customer, rx_product):
+    # Straight to OrderCreator, as a payment provider's callback or a script
+    # would, with a new order number: the basket's own lock refuses it.
+    approve(submit_prescription(customer, [rx_product]), quantity=5)
+    basket = basket_with(customer, (rx_product, 1))
+    first = create_order(number="100001", basket=basket, user=customer)
+
+    with pytest.raises(OrderAlreadyPlaced) as refused:
+        create_order(number="100002", basket=basket, user=customer)
+
+    assert refused.value.order == first
+    assert list(Order.objects.all()) == [first]
+    assert Dispense.objects.count() == 1
 
 
 # --- Through the checkout pages ---------------------------------------------------------

@@ -13,7 +13,7 @@ from oscar.core.loading import get_model
 from oscar.test.factories import create_order
 
 from prescriptions.models import DispensingPolicy, Interaction
-from prescriptions.services import risk_acknowledge
+from prescriptions.services.customer import risk_acknowledge
 from tests.factories import (
     DrugInformationFactory,
     ProductFactory,

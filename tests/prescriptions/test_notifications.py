@@ -10,12 +10,8 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from prescriptions.models import DispensingPolicy
-from prescriptions.services import (
-    prescription_reject,
-    prescription_request_resubmit,
-    prescription_revoke,
-    prescriptions_send_expiry_reminders,
-)
+from prescriptions.services.decisions import prescription_reject, prescription_request_resubmit, prescription_revoke
+from prescriptions.services.scheduled import prescriptions_send_expiry_reminders
 from tests.factories import RxProductFactory, approve, pharmacist_user, submit_prescription
 
 Notification = get_model("communication", "Notification")

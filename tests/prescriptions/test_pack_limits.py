@@ -9,8 +9,9 @@ from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
 from oscar.test.factories import create_order
 
+from prescriptions.approval import Approval
 from prescriptions.models import DispensingPolicy
-from prescriptions.services import Approval, DecisionNotAllowed, prescription_approve
+from prescriptions.services.decisions import DecisionNotAllowed, prescription_approve
 from tests.factories import RxProductFactory, approve, full_checklist, pharmacist_user, submit_prescription
 
 Order = get_model("order", "Order")

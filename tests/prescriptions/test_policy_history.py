@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from prescriptions.models import DispensingPolicy, DispensingPolicyChange
-from prescriptions.services import dispensing_policy_save
+from prescriptions.services.policies import dispensing_policy_save
 from tests.factories import RxProductFactory, UserFactory, pharmacist_user
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from prescriptions import previews
 from prescriptions.models import Prescription, PrescriptionEvent
-from prescriptions.services import prescription_submit
+from prescriptions.services.customer import prescription_submit
 from prescriptions.uploads import CleanFile
 from tests.factories import RxProductFactory, pharmacist_user, submit_prescription
 from tests.files import MB, pdf_bomb, pdf_bytes

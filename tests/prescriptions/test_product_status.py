@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from prescriptions.models import Prescription
-from prescriptions.selectors import product_prescription_status
-from prescriptions.services import risk_acknowledge
+from prescriptions.selectors.product_page import product_prescription_status
+from prescriptions.services.customer import risk_acknowledge
 from tests.factories import (
     DrugInformationFactory,
     PregnancyPreventionRulesFactory,

@@ -11,7 +11,8 @@ from oscar.core.loading import get_model
 from oscar.test.factories import create_order
 
 from prescriptions.models import DispensingPolicy, Prescription, PrescriptionEvent, prescription_storage
-from prescriptions.services import DecisionNotAllowed, prescription_reject, prescriptions_erase_expired
+from prescriptions.services.decisions import DecisionNotAllowed, prescription_reject
+from prescriptions.services.scheduled import prescriptions_erase_expired
 from tests.factories import RxProductFactory, approve, pharmacist_user, submit_prescription
 
 Basket = get_model("basket", "Basket")

@@ -2,7 +2,8 @@
 
 import pytest
 
-from prescriptions.services import Approval, prescription_approve
+from prescriptions.approval import Approval
+from prescriptions.services.decisions import prescription_approve
 from tests.factories import RxProductFactory, UserFactory, full_checklist, pharmacist_user, submit_prescription
 
 pytestmark = pytest.mark.django_db

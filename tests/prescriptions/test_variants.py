@@ -9,10 +9,13 @@ from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
 from oscar.test.factories import create_order
 
+from prescriptions.approval import Approval
 from prescriptions.forms import PrescriptionUploadForm
 from prescriptions.models import DispensingPolicy
-from prescriptions.selectors import interaction_conflicts_for_ids, product_rules, rules_for_ids
-from prescriptions.services import Approval, DecisionNotAllowed, prescription_approve, risk_acknowledge
+from prescriptions.selectors.interactions import interaction_conflicts_for_ids
+from prescriptions.selectors.products import product_rules, rules_for_ids
+from prescriptions.services.customer import risk_acknowledge
+from prescriptions.services.decisions import DecisionNotAllowed, prescription_approve
 from tests.factories import (
     DrugInformationFactory,
     PregnancyPreventionRulesFactory,
@@ -80,7 +83,7 @@ def order(user, *products):
 
 
 def test_a_variant_has_its_parents_flag_rules_and_drug_information(isotretinoin, pack):
-    rules = product_rules(pack)
+    rules = product_rules(product=pack)
 
     assert rules.requires_prescription
     assert rules.policy == isotretinoin.dispensing_policy
@@ -95,7 +98,7 @@ def test_a_variants_own_rules_and_drug_information_come_first(isotretinoin, pack
     pack.drug_information = drug
     pack.save()
 
-    rules = rules_for_ids([pack.pk])[pack.pk]
+    rules = rules_for_ids(product_ids=[pack.pk])[pack.pk]
 
     assert (rules.policy, rules.drug) == (own, drug)
     assert not rules.inherits_rules
@@ -149,7 +152,9 @@ def test_a_doxycycline_variant_without_drug_information_clashes_with_isotretinoi
     with pytest.raises(UnableToPlaceOrder, match=r"cannot be ordered together.*intracranial hypertension"):
         order(customer, pack, capsules)
     assert Order.objects.count() == 0
-    assert [c.second for c in interaction_conflicts_for_ids([pack.pk, capsules.pk])] == [capsules.get_title()]
+    assert [c.second for c in interaction_conflicts_for_ids(product_ids=[pack.pk, capsules.pk])] == [
+        capsules.get_title()
+    ]
 
 
 def test_the_upload_form_offers_a_variant_whose_parent_needs_a_prescription(isotretinoin, pack):

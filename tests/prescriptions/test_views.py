@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from prescriptions.models import DispensingPolicy, Prescription, PrescriptionEvent
-from prescriptions.services import prescription_reject, prescription_revoke
+from prescriptions.services.decisions import prescription_reject, prescription_revoke
 from tests.factories import (
     ProductFactory,
     RxProductFactory,

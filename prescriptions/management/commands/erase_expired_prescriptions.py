@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from prescriptions.services import prescriptions_erase_expired
+from prescriptions.services.scheduled import prescriptions_erase_expired
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from prescriptions.services import prescriptions_send_expiry_reminders
+from prescriptions.services.scheduled import prescriptions_send_expiry_reminders
 
 
 class Command(BaseCommand):
