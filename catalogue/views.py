@@ -39,15 +39,21 @@ class ProductDetailView(views.ProductDetailView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        ctx = super(views.ProductDetailView, self).get_context_data(**kwargs)
-        # The "tell me when it is back" form only matters when it is out of stock.
-        purchase_info = self.request.strategy.fetch_for_product(self.object)
-        if not purchase_info.availability.is_available_to_buy:
-            ctx["alert_form"] = self.get_alert_form()
-            ctx["has_active_alert"] = self.get_alert_status()
+        ctx = super().get_context_data(**kwargs)
         if self.page_cache_key:
             ctx.update(csrf_token=fragments.CSRF_HOLE, csp_nonce=fragments.NONCE_HOLE)
         return ctx
+
+    # The "tell me when it is back" form only matters when the product is out
+    # of stock: otherwise neither the form nor the customer's alerts are read.
+    def get_alert_form(self):
+        return super().get_alert_form() if self._out_of_stock() else None
+
+    def get_alert_status(self):
+        return super().get_alert_status() if self._out_of_stock() else False
+
+    def _out_of_stock(self) -> bool:
+        return not self.request.strategy.fetch_for_product(self.object).availability.is_available_to_buy
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)

@@ -3,7 +3,9 @@ import shutil
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test.utils import setup_databases
 
+from tests.database import set_up_worker_database, tear_down_worker_database
 from tests.factories import PASSWORD, PakistanFactory, UserFactory
 from tests.run_name import run_name, screenshots_dir
 
@@ -19,6 +21,22 @@ def pytest_terminal_summary(terminalreporter):
     if screenshots.exists():
         count = len(list(screenshots.glob("*.png")))
         terminalreporter.write_line(f"Browser screenshots ({count}): {screenshots}")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """Each worker's database is a copy of one migrated template (tests/database.py), not migrated anew."""
+
+    def migrate():
+        setup_databases(
+            verbosity=request.config.option.verbose, interactive=False, aliases={"default"}, serialized_aliases=set()
+        )
+
+    with django_db_blocker.unblock():
+        set_up_worker_database(migrate)
+    yield
+    with django_db_blocker.unblock():
+        tear_down_worker_database()
 
 
 @pytest.fixture(autouse=True)
