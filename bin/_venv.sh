@@ -29,7 +29,8 @@ PY
 
 ensure_venv() {
     # $1: "test" (bin/test, bin/mutate) or "" (bin/demo).
-    local lock="requirements/${1:-base}.lock" stamp
+    local name="${1:-base}" lock stamp
+    lock="requirements/$name.lock"
     if [ ! -x .venv/bin/python ]; then
         echo "==> Creating .venv"
         "$(find_python)" -m venv .venv
@@ -39,13 +40,13 @@ ensure_venv() {
         exit 1
     fi
     # Hashed with Python, which every supported machine has (macOS lacks sha256sum).
-    stamp=".venv/.installed-$(.venv/bin/python -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()[:16])' "$lock")"
+    stamp=".venv/.installed-$name-$(.venv/bin/python -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()[:16])' "$lock")"
     if [ ! -f "$stamp" ]; then
         echo "==> Installing the locked dependencies ($lock)"
         .venv/bin/python -m pip install --quiet --upgrade pip
         .venv/bin/python -m pip install --quiet -r "$lock"
         .venv/bin/python -m pip install --quiet --no-deps -e .
-        rm -f .venv/.installed-*
+        rm -f ".venv/.installed-$name-"*
         touch "$stamp"
     fi
 }
