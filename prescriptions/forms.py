@@ -105,6 +105,30 @@ class PrescriptionUploadForm(forms.Form):
         return issued_on
 
 
+class WarningFingerprintField(forms.Field):
+    """The SHA-256 of the warning's wording, as the product page writes it: 64 lower-case hex digits."""
+
+    FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+    default_error_messages = {
+        "invalid": _(
+            "We could not tell which wording of the pregnancy warning you read. "
+            "Please read it again on this page and tick the box."
+        )
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Missing is no different from malformed: neither came from the page.
+        self.error_messages["required"] = self.error_messages["invalid"]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return ""
+        if not isinstance(value, str) or not self.FINGERPRINT.fullmatch(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
 class RiskAcknowledgementForm(forms.Form):
     acknowledged = forms.BooleanField(
         label=_("I have read the pregnancy warning and understand the risks."),
@@ -113,4 +137,8 @@ class RiskAcknowledgementForm(forms.Form):
     # The fingerprint of the wording the customer had on screen: what they
     # acknowledged, which may differ from the current text if it was edited
     # while they read.
-    warning = forms.CharField(max_length=64, required=False)
+    warning = WarningFingerprintField()
+
+    def first_error(self) -> str:
+        """The message to show for an invalid form: the checkbox's before the fingerprint's, as fields are cleaned."""
+        return next(iter(self.errors.values()))[0]

@@ -190,7 +190,7 @@ class RiskAcknowledgeView(LoginRequiredMixin, View):
             raise Http404
         form = RiskAcknowledgementForm(request.POST)
         if not form.is_valid():
-            messages.error(request, form.errors["acknowledged"][0])
+            messages.error(request, form.first_error())
         elif form.cleaned_data["warning"] != warning_fingerprint(drug.pregnancy_warning):
             messages.error(request, _("The pregnancy warning was updated while you read it. Please read it again."))
         else:
