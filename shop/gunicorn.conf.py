@@ -7,6 +7,8 @@ line holds the method, the path, the status, the size and the time taken, and
 nothing else: not the query string (search terms such as "isotretinoin
 pregnant"), not the referrer (which carries the previous page's query), not the
 user agent, not the address (behind the load balancer it is the balancer's).
+Email addresses and prescription references in the path are masked
+(shop.logging.AccessLogFormatter).
 Gunicorn's own messages go through the same filter as the shop's.
 """
 

@@ -20,7 +20,9 @@ such records before anything is written:
 
 The formatter adds nothing from the request but its method and path, and drops
 query strings, where search terms could say more about a customer than they
-should.
+should. Both formatters (the shop's and gunicorn's access line) mask email
+addresses and prescription references in every field they write, the path
+included: an odd URL (``/accounts/sana@example.com/``) can hold either.
 """
 
 import json
@@ -51,13 +53,23 @@ PATH_ARGUMENTS = {
     "Error handling request %s": (0,),
 }
 
-EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
-# prescriptions.models.new_reference: "RX-" and 8 characters of its alphabet.
-PRESCRIPTION_REFERENCE = re.compile(r"\bRX-[A-Z0-9]{8}\b")
+# Also as a URL writes them: "%40" for the at sign, "%2D" for the hyphen
+# (gunicorn's request line keeps the path as the client sent it). The slash,
+# rare in a real address, is left out of the local part so that in a path
+# only the address is masked, not the path before it.
+EMAIL = re.compile(r"[\w.!#$%&'*+=?^`{|}~-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+")
+# prescriptions.models.new_reference: "RX-" and 8 characters of its alphabet,
+# in any case, since an address typed by hand or lower-cased still names it.
+PRESCRIPTION_REFERENCE = re.compile(r"\bRX(?:-|%2D)[A-Z0-9]{8}\b", re.IGNORECASE)
 
 
 def scrub(text: str) -> str:
     return PRESCRIPTION_REFERENCE.sub("[prescription]", EMAIL.sub("[email]", text))
+
+
+def _scrubbed(entry: dict) -> dict:
+    """Every text field of a log line scrubbed, whichever field it is: message, path, exception or another."""
+    return {key: scrub(value) if isinstance(value, str) else value for key, value in entry.items()}
 
 
 def _safe_argument(value):
@@ -162,7 +174,7 @@ class JSONFormatter(logging.Formatter):
             entry["exception"] = self.formatException(record.exc_info)
         elif record.exc_text:
             entry["exception"] = record.exc_text
-        return json.dumps(entry, ensure_ascii=False)
+        return json.dumps(_scrubbed(entry), ensure_ascii=False)
 
 
 class AccessLogFormatter(logging.Formatter):
@@ -195,7 +207,7 @@ class AccessLogFormatter(logging.Formatter):
                 value = value.replace('\\"', '"')
             name = self.NAMES.get(atom, atom)
             entry[name] = value if name in ("method", "path") else _as_number(value)
-        return json.dumps(entry, ensure_ascii=False)
+        return json.dumps(_scrubbed(entry), ensure_ascii=False)
 
 
 def _path_of_request_line(line) -> str | None:

@@ -15,7 +15,17 @@ from shop.logging import gunicorn_logging
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CONFIG = ROOT / "shop" / "gunicorn.conf.py"
-NEVER_LOGGED = ["isotretinoin", "pregnant", "q=", "UA-of-the-customer", "previous-page", "customer@example.com"]
+NEVER_LOGGED = [
+    "isotretinoin",
+    "pregnant",
+    "q=",
+    "UA-of-the-customer",
+    "previous-page",
+    "customer@example.com",
+    "sana.qureshi",
+    "RX-ABCDEFGH",
+    "rx-abcdefgh",
+]
 
 
 def application(environ, start_response):
@@ -62,6 +72,13 @@ def test_the_access_log_names_the_path_and_never_the_query_string_referrer_user_
     assert settings["control_socket_disable"] is True
 
 
+def raw_request(port, request: bytes) -> bytes:
+    """Bytes on the wire, for a request no HTTP library would send."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(request)
+        return connection.recv(1024)
+
+
 def test_gunicorn_writes_json_lines_without_query_strings_or_what_the_client_sent():
     port = free_port()
     server = subprocess.Popen(
@@ -88,11 +105,21 @@ def test_gunicorn_writes_json_lines_without_query_strings_or_what_the_client_sen
             **{"User-Agent": "UA-of-the-customer"},
         )
         failure = get(f"http://127.0.0.1:{port}/fails/?q=isotretinoin")
+        # An odd address holding an email and a prescription reference.
+        odd = get(f"http://127.0.0.1:{port}/accounts/sana.qureshi@example.com/RX-ABCDEFGH/")
+        # Refused by gunicorn itself, before any path was read: the line
+        # names the path from the request line, still percent-encoded.
+        refused = raw_request(
+            port,
+            b"GET /accounts/sana.qureshi%40example.com/rx-abcdefgh/?q=isotretinoin HTTP/1.1\r\n"
+            b"Host: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         out, err = server.communicate(timeout=30)
 
-    assert (page, failure) == (200, 500)
+    assert (page, failure, odd) == (200, 500, 200)
+    assert refused.startswith(b"HTTP/1.1 400 ")
     assert err == ""
     entries = [json.loads(line) for line in out.splitlines()]
     access = [entry for entry in entries if entry["logger"] == "gunicorn.access"]
@@ -114,6 +141,24 @@ def test_gunicorn_writes_json_lines_without_query_strings_or_what_the_client_sen
             "status": 500,
             "bytes": access[1]["bytes"],
             "duration_ms": access[1]["duration_ms"],
+        },
+        {
+            "level": "INFO",
+            "logger": "gunicorn.access",
+            "method": "GET",
+            "path": "/accounts/[email]/[prescription]/",
+            "status": 200,
+            "bytes": 2,
+            "duration_ms": access[2]["duration_ms"],
+        },
+        {
+            "level": "INFO",
+            "logger": "gunicorn.access",
+            "method": "GET",
+            "path": "/accounts/[email]/[prescription]/",
+            "status": 400,
+            "bytes": access[3]["bytes"],
+            "duration_ms": access[3]["duration_ms"],
         },
     ]
     assert isinstance(access[0]["duration_ms"], int)

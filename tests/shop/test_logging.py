@@ -176,3 +176,40 @@ def test_every_production_handler_carries_the_filter():
     for handler in config["handlers"].values():
         assert handler["filters"] == ["no_health_data"]
         assert handler["stream"] == "ext://sys.stdout"
+
+
+@pytest.mark.django_db
+def test_an_address_holding_an_email_and_a_prescription_reference_is_logged_without_either(client, production_logs):
+    production_logs()
+
+    response = client.get("/accounts/sana.qureshi@example.com/RX-ABCDEFGH/?q=isotretinoin")
+
+    assert response.status_code == 404
+    entries, text = production_logs()
+    (entry,) = [entry for entry in entries if entry["logger"] == "django.request"]
+    assert entry["path"] == "/accounts/[email]/[prescription]/"
+    assert entry["message"] == "Not Found: /accounts/[email]/[prescription]/"
+    assert entry["status"] == 404
+    for private in ("sana.qureshi", "example.com", "RX-ABCDEFGH", "isotretinoin"):
+        assert private not in text
+
+
+@pytest.mark.parametrize(
+    ("path", "written"),
+    [
+        ("/accounts/sana.qureshi@example.com/", "/accounts/[email]/"),
+        ("/accounts/sana.qureshi%40example.com/", "/accounts/[email]/"),
+        ("/p/Sana.Q+1@Example.com.pk/edit/", "/p/[email]/edit/"),
+        ("/rx/RX-ABCDEFGH/", "/rx/[prescription]/"),
+        ("/rx/rx-abcdefgh/", "/rx/[prescription]/"),
+        ("/rx/RX%2DABCDEFGH/", "/rx/[prescription]/"),
+        ("/catalogue/gentle-cleanser_12/", "/catalogue/gentle-cleanser_12/"),
+    ],
+)
+def test_the_logged_path_is_scrubbed_as_sent_or_percent_encoded(rf, path, written):
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Not Found", (), None)
+    record.request = rf.get(path)
+
+    entry = json.loads(JSONFormatter().format(record))
+
+    assert entry["path"] == written
