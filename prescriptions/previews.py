@@ -1,169 +1,200 @@
-"""A picture of a PDF prescription's first page, for the pharmacist's review page.
+"""Pictures of every page of a PDF prescription: what the pharmacist reads instead of the PDF.
 
-Browsers will not show a PDF inside the sandbox the file view puts around
-every upload, so the review page shows this picture instead. Only pharmacists
-can ask for it.
+A PDF is a program for its reader as much as a document: the upload checks
+(``pdfcheck``) refuse the active content they know of, but a reader may know
+of more, or read the file differently. So the pharmacist never needs to open
+it: each page is drawn to a plain JPEG picture, which carries nothing but
+pixels, and the review page shows those. The original stays a download, with
+a warning.
 
-Uploads are checked for PDFs that unpack to far more than they weigh, but
-files stored before that check, or built to hurt the renderer some other way,
-still reach it. So the page is rendered in a separate process held to a
-memory, CPU and time limit: a hostile file costs one short-lived process, not
-the web worker. It is rendered once: the picture is kept next to the PDF, in
-the same private storage, and served from there afterwards. A PDF that could
-not be rendered is remembered as well, and shows "preview unavailable".
+The pages are drawn at upload, by ``render_and_store``: a plain function of
+the stored file, so a task queue can call it as it is. Drawing runs in a
+child process held to a memory, CPU and time limit (``sandbox``), so a file
+built to hurt the renderer costs one short-lived process, not the web worker.
+The pictures are kept next to the PDF, in the same private storage, with a
+small manifest written last: its presence means every picture is there. A PDF
+that could not be drawn is remembered as well, and the review page says so.
+Files stored before pages were drawn at upload are drawn on the pharmacist's
+first visit.
 
-Run as a script, this module is that separate process: the PDF on stdin, the
-PNG on stdout.
+In the child process, ``child`` does the drawing: the PDF in, the pictures out.
 """
 
 from __future__ import annotations
 
-import functools
+import json
 import logging
-import os
-import resource
-import signal
-import subprocess
-import sys
+import struct
 from dataclasses import dataclass
 from io import BytesIO
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext
-from PIL import Image, ImageDraw, ImageFont
+
+from prescriptions import sandbox
 
 logger = logging.getLogger(__name__)
 
-PREVIEW_SUFFIX = ".preview.png"
-FAILED_SUFFIX = ".preview-failed"
+MAX_PAGES = 20  # as many as an upload may have (pdfcheck.MAX_PAGES)
 MAX_WIDTH_PX = 1400
 MAX_HEIGHT_PX = 2800  # so a page a mile long is shrunk to fit, not drawn at full length
-MAX_PNG_BYTES = 16 * 1024 * 1024
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_QUALITY = 85
+MAX_PICTURE_BYTES = 8 * 1024 * 1024
+JPEG_SIGNATURE = b"\xff\xd8\xff"
+# A full-page 300 dpi scan renders within 130 MB; a 50-megapixel picture on a
+# page (the most an upload may hold) needs about 500 MB. Twenty scanned pages
+# take about 2.5 s of CPU. The wall time leaves the upload's check (8 s) and
+# the rest of the request well inside gunicorn's 30 s worker timeout.
+LIMITS = sandbox.Limits(memory_bytes=768 * 1024 * 1024, cpu_seconds=10, wall_seconds=15.0)
+
+PreviewFailed = sandbox.ChildFailed
 
 
 @dataclass(frozen=True)
-class Limits:
-    # A full-page 300 dpi scan renders within 130 MB; a 50-megapixel picture
-    # on the page (the most an upload may hold) needs about 500 MB.
-    memory_bytes: int = 768 * 1024 * 1024
-    cpu_seconds: int = 10
-    # Below the app server's own worker timeout (gunicorn: 30 s).
-    wall_seconds: float = 20.0
+class Pages:
+    """The pictures kept of a PDF: ``count`` of them, of a document of ``of`` pages."""
+
+    count: int
+    of: int
+
+    @property
+    def numbers(self) -> range:
+        return range(1, self.count + 1)
 
 
-LIMITS = Limits()
+@dataclass(frozen=True)
+class _Names:
+    manifest: str
+    failed: str
+    stem: str
+
+    def page(self, number: int) -> str:
+        return f"{self.stem}.page-{number}.jpg"
 
 
-class PreviewFailed(Exception):
-    """The renderer crashed, refused the file, or went over its limits."""
-
-
-def first_page_png(pdf: bytes, limits: Limits | None = None) -> bytes:
-    """The first page as a PNG, rendered in a child process under ``limits``."""
-    limits = limits or LIMITS
-    command = [sys.executable, "-I", os.path.abspath(__file__), str(limits.memory_bytes), str(limits.cpu_seconds)]
-    try:
-        done = subprocess.run(
-            command,
-            input=pdf,
-            capture_output=True,
-            timeout=limits.wall_seconds,
-            # Nothing of the app's environment (secret key, database and storage
-            # credentials) for a process that parses hostile files.
-            env={key: os.environ[key] for key in ("LD_LIBRARY_PATH",) if key in os.environ},
-            cwd="/",
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise PreviewFailed(f"took more than {limits.wall_seconds:g} s") from None
-    if done.returncode < 0:
-        raise PreviewFailed(f"killed by {signal.Signals(-done.returncode).name}")
-    if done.returncode > 0:
-        raise PreviewFailed(f"exited with {done.returncode}")
-    if not done.stdout.startswith(PNG_SIGNATURE) or len(done.stdout) > MAX_PNG_BYTES:
-        raise PreviewFailed("did not produce a PNG")
-    return done.stdout
-
-
-def preview_names(file_name: str) -> tuple[str, str]:
-    """Where the picture of a stored PDF goes, and where a failure to make it is remembered."""
+def _names(file_name: str) -> _Names:
     stem = file_name.rsplit(".", 1)[0]
-    return stem + PREVIEW_SUFFIX, stem + FAILED_SUFFIX
+    return _Names(manifest=stem + ".pages.json", failed=stem + ".preview-failed", stem=stem)
 
 
-def stored_preview(pdf_file) -> str | None:
-    """The storage name of the picture of ``pdf_file`` (a FieldFile), rendered the first time; None if there is none."""
-    storage = pdf_file.storage
-    picture, failed = preview_names(pdf_file.name)
-    if storage.exists(picture):
-        return picture
-    if storage.exists(failed):
-        return None
+def preview_names(file_name: str) -> list[str]:
+    """Every name that may be stored beside the PDF ``file_name``: erased with it."""
+    names = _names(file_name)
+    legacy = names.stem + ".preview.png"  # the first page alone, as drawn before every page was
+    return [names.manifest, names.failed, legacy, *(names.page(n) for n in range(1, MAX_PAGES + 1))]
+
+
+def draw_pages(pdf: bytes, limits: sandbox.Limits | None = None) -> tuple[list[bytes], int]:
+    """The first ``MAX_PAGES`` pages as JPEG pictures, and how many the document has, drawn in a child process."""
+    out = sandbox.run("render-pdf", pdf, limits or LIMITS)
+    try:
+        (total,) = struct.unpack_from(">I", out)
+        pictures, at = [], 4
+        while at < len(out):
+            (size,) = struct.unpack_from(">I", out, at)
+            pictures.append(out[at + 4 : at + 4 + size])
+            at += 4 + size
+    except struct.error:
+        raise PreviewFailed("gave a broken answer") from None
+    if not pictures or len(pictures) > MAX_PAGES or total < len(pictures):
+        raise PreviewFailed("gave no pages")
+    if any(not p.startswith(JPEG_SIGNATURE) or len(p) > MAX_PICTURE_BYTES for p in pictures):
+        raise PreviewFailed("did not produce JPEG pictures")
+    return pictures, total
+
+
+def render_and_store(pdf_file) -> Pages | None:
+    """Draw every page of ``pdf_file`` (a stored FieldFile) and keep the pictures beside it.
+
+    None when it could not be drawn: the renderer's failure is remembered (it
+    would fail again, slowly), the server's (storage, no interpreter) is not.
+    Never raises for either: the upload that calls it has been committed.
+    """
+    storage, names = pdf_file.storage, _names(pdf_file.name)
     lock = f"prescription-preview:{pdf_file.name}"
-    if not cache.add(lock, 1, timeout=int(LIMITS.wall_seconds) + 10):
-        return None  # another request is rendering it right now
+    if not _lock(lock):
+        return None  # another request is drawing it right now
     try:
         with pdf_file.open("rb") as f:
-            pdf = f.read()
-        return _save(storage, picture, first_page_png(pdf))
+            pictures, total = draw_pages(f.read())
+        for number, picture in enumerate(pictures, start=1):
+            _save(storage, names.page(number), picture)
+        pages = Pages(count=len(pictures), of=total)
+        _save(storage, names.manifest, json.dumps({"count": pages.count, "of": pages.of}).encode())
+        return pages
     except PreviewFailed as failure:
-        # The file's doing, so remembered: it would fail, slowly, on every visit.
-        logger.warning("No preview for %s: the renderer %s", pdf_file.name, failure)
-        _save(storage, failed, str(failure).encode())
+        logger.warning("No pictures of the pages of %s: the renderer %s", pdf_file.name, failure)
+        _save(storage, names.failed, str(failure).encode())
         return None
-    except OSError:
-        # The server's doing (storage, no interpreter to start): not remembered.
-        logger.exception("No preview for %s", pdf_file.name)
+    except Exception:
+        # The server's doing (storage, no interpreter to start), so not
+        # remembered; and never an error page for an upload already saved.
+        logger.exception("No pictures of the pages of %s", pdf_file.name)
         return None
     finally:
-        cache.delete(lock)
+        _unlock(lock)
 
 
-def _save(storage, name: str, content: bytes) -> str:
+def _lock(key: str) -> bool:
+    try:
+        return cache.add(key, 1, timeout=int(LIMITS.wall_seconds) + 10)
+    except Exception:
+        # Without the cache, two requests may draw the same pages: a waste, not a fault.
+        logger.warning("Drawing pages without a lock: the cache is unavailable")
+        return True
+
+
+def _unlock(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("Could not release the lock on drawing pages: the cache is unavailable")
+
+
+def stored_pages(pdf_file) -> Pages | None:
+    """The pictures kept of ``pdf_file``, drawn now if it was stored before uploads drew them; None if none."""
+    storage, names = pdf_file.storage, _names(pdf_file.name)
+    if storage.exists(names.manifest):
+        with storage.open(names.manifest, "rb") as f:
+            manifest = json.loads(f.read())
+        return Pages(count=min(int(manifest["count"]), MAX_PAGES), of=int(manifest["of"]))
+    if storage.exists(names.failed):
+        return None
+    return render_and_store(pdf_file)
+
+
+def open_page(pdf_file, number: int):
+    """The stored picture of page ``number``, open for reading; None if there is none."""
+    pages = stored_pages(pdf_file)
+    if pages is None or number not in pages.numbers:
+        return None
+    return pdf_file.storage.open(_names(pdf_file.name).page(number), "rb")
+
+
+def _save(storage, name: str, content: bytes) -> None:
     saved = storage.save(name, ContentFile(content))
     if saved != name:  # the storage never overwrites; someone saved it first
         storage.delete(saved)
-    return name
 
 
-def unavailable_png() -> bytes:
-    """What the review page shows when there is no picture of the first page."""
-    return _notice_png(gettext("Preview unavailable"), gettext("Download the file to see it."))
-
-
-@functools.cache
-def _notice_png(*lines: str) -> bytes:
-    image = Image.new("L", (720, 200), 242)
-    draw = ImageDraw.Draw(image)
-    for number, (line, size) in enumerate(zip(lines, (34, 24), strict=False)):
-        draw.text((360, 75 + 60 * number), line, fill=30, font=ImageFont.load_default(size=size), anchor="mm")
-    out = BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
-
-
-def _render_here(memory_bytes: int, cpu_seconds: int) -> None:
-    """The child process: limits first, then the PDF."""
+def child(pdf: bytes) -> bytes:
+    """In the child process: the page count, then each page's JPEG, each after its length."""
     import pypdfium2 as pdfium
 
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a core file would hold the prescription
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # nothing to write but the PNG, to a pipe
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-    document = pdfium.PdfDocument(sys.stdin.buffer.read())
+    document = pdfium.PdfDocument(pdf)
     try:
-        page = document[0]
-        width, height = page.get_size()
-        scale = min(2.0, MAX_WIDTH_PX / width, MAX_HEIGHT_PX / height)
-        image = page.render(scale=scale).to_pil()
+        out = [struct.pack(">I", len(document))]
+        for index in range(min(len(document), MAX_PAGES)):
+            page = document[index]
+            width, height = page.get_size()
+            scale = min(2.0, MAX_WIDTH_PX / width, MAX_HEIGHT_PX / height)
+            image = page.render(scale=scale).to_pil().convert("RGB")
+            page.close()
+            picture = BytesIO()
+            # JPEG, not PNG: a scan's noise makes PNG large and slow to encode
+            # (optimize=True took 75-85% of a first page's 2.2-2.6 s).
+            image.save(picture, format="JPEG", quality=JPEG_QUALITY)
+            out += [struct.pack(">I", picture.tell()), picture.getvalue()]
     finally:
         document.close()
-    out = BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    sys.stdout.buffer.write(out.getvalue())
-
-
-if __name__ == "__main__":
-    _render_here(int(sys.argv[1]), int(sys.argv[2]))
+    return b"".join(out)

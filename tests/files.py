@@ -1,6 +1,7 @@
 """Builders for uploaded files, benign and hostile, made in memory for each test."""
 
 import functools
+import random
 import struct
 import zlib
 from io import BytesIO
@@ -8,7 +9,7 @@ from io import BytesIO
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageCms, PngImagePlugin
 from pypdf import PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
 
 # What must not survive re-encoding, besides the colour profile itself.
 METADATA_MARKERS = (b"Sana Qureshi (XMP)", b"Sana Qureshi (comment)")
@@ -70,10 +71,14 @@ def pdf_bytes(
     *, pages=1, javascript=False, open_action=False, launch=False, attachment=False, password=None, padding=0
 ) -> bytes:
     writer = PdfWriter()
-    if padding:
-        writer.add_metadata({"/Comment": "x" * padding})
     for _ in range(pages):
         writer.add_blank_page(width=595, height=842)
+    if padding:
+        # Spaces in the page's content: as quick to read as a scan's bytes
+        # (pypdf reads a string in the file one byte at a time).
+        content = DecodedStreamObject()
+        content.set_data(b" " * padding)
+        writer.pages[0][NameObject("/Contents")] = writer._add_object(content)
     if javascript:
         script = DictionaryObject(
             {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(1);")}
@@ -209,6 +214,17 @@ def lzw_bomb(megabytes: int) -> bytes:
     bits = "".join(format(code, f"0{size}b") for code, size in codes)
     bits += "0" * (-len(bits) % 8)
     return int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+def pdf_with_slow_stream(size: int) -> bytes:
+    """A PDF whose content stream is ``size`` bytes of LZW codes that each stand for a single byte."""
+    # Codes of 9 bits, the table cleared every 250 so that they stay 9 bits wide.
+    rng = random.Random(size)
+    codes = [rng.randrange(256) if n % 250 else 256 for n in range(size * 8 // 9)]
+    bits = "".join(format(code, "09b") for code in codes)
+    bits += "0" * (-len(bits) % 8)
+    data = int(bits, 2).to_bytes(len(bits) // 8, "big")
+    return pdf_with_objects(_CATALOG, _PAGES, _page(), stream(data, b"/Filter /LZWDecode"))
 
 
 _CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"

@@ -31,6 +31,6 @@ class PharmacyDashboardConfig(OscarDashboardConfig):
                 path("rules/", views.PolicyListView.as_view(), name="pharmacy-policy-list"),
                 path("rules/<int:product_pk>/", views.PolicyUpdateView.as_view(), name="pharmacy-policy-update"),
                 path("<uuid:public_id>/", views.ReviewView.as_view(), name="pharmacy-review"),
-                path("<uuid:public_id>/first-page.png", views.FilePreviewView.as_view(), name="pharmacy-file-preview"),
+                path("<uuid:public_id>/page-<int:number>.jpg", views.FilePageView.as_view(), name="pharmacy-file-page"),
             ]
         )

@@ -1,7 +1,5 @@
 """The pharmacist's workspace in Oscar's dashboard: queue, review, decisions, dispensing rules."""
 
-from io import BytesIO
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
@@ -57,6 +55,9 @@ class ReviewView(generic.TemplateView):
         prescription = self.prescription
         ctx.update(
             prescription=prescription,
+            pages=previews.stored_pages(prescription.file)
+            if prescription.file_kind == Prescription.FileKind.PDF and prescription.file
+            else None,
             review=self.review,
             own_prescription=prescription.user_id == self.request.user.pk,
             decision_form=kwargs.get("decision_form")
@@ -143,25 +144,22 @@ class ReviewView(generic.TemplateView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class FilePreviewView(View):
-    """The first page of a PDF prescription as a picture, for the review page.
+class FilePageView(View):
+    """A picture of one page of a PDF prescription, for the review page (see ``previews``)."""
 
-    Rendered once and kept (see ``previews``); when the PDF cannot be rendered
-    safely, a picture saying so, so the review page never breaks.
-    """
-
-    def get(self, request, public_id):
+    def get(self, request, public_id, number):
         try:
             prescription = customer_selectors.prescription_for_file_access(user=request.user, public_id=public_id)
         except Prescription.DoesNotExist:
             raise Http404 from None
-        if prescription.file_kind != Prescription.FileKind.PDF:
+        if prescription.file_kind != Prescription.FileKind.PDF or not prescription.file:
+            raise Http404
+        picture = previews.open_page(prescription.file, number)
+        if picture is None:
             raise Http404
         decisions.prescription_log_file_view(prescription=prescription, viewer=request.user)
-        name = previews.stored_preview(prescription.file)
-        picture = BytesIO(previews.unavailable_png()) if name is None else prescription.file.storage.open(name, "rb")
         response = FileResponse(
-            picture, content_type="image/png", filename=f"prescription-{prescription.reference}-page-1.png"
+            picture, content_type="image/jpeg", filename=f"prescription-{prescription.reference}-page-{number}.jpg"
         )
         return protect_private_file(response)
 

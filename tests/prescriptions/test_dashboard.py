@@ -56,7 +56,7 @@ def role(name):
 PHARMACIST_URLS = [
     ("queue", "/dashboard/pharmacy/"),
     ("review", "/dashboard/pharmacy/{public_id}/"),
-    ("preview", "/dashboard/pharmacy/{public_id}/first-page.png"),
+    ("preview", "/dashboard/pharmacy/{public_id}/page-1.jpg"),
     ("rules", "/dashboard/pharmacy/rules/"),
     ("rule", "/dashboard/pharmacy/rules/{product_pk}/"),
 ]
@@ -216,7 +216,7 @@ def test_the_review_page_shows_the_file_the_customer_and_their_history(django_ap
     ]
 
 
-def test_a_pdf_is_shown_as_a_picture_of_its_first_page(django_app, customer, rx_product):
+def test_a_pdf_is_shown_as_pictures_of_its_pages(django_app, customer, rx_product):
     prescription = submit_prescription(customer, [rx_product])
     Prescription.objects.filter(pk=prescription.pk).update(file_kind="pdf", content_type="application/pdf")
     with prescription.file.open("wb") as f:
@@ -227,8 +227,8 @@ def test_a_pdf_is_shown_as_a_picture_of_its_first_page(django_app, customer, rx_
     src = page.html.select_one(".rx-review__file img")["src"]
     picture = django_app.get(src, user=pharmacist)
 
-    assert picture.headers["Content-Type"] == "image/png"
-    assert picture.body.startswith(b"\x89PNG")
+    assert picture.headers["Content-Type"] == "image/jpeg"
+    assert picture.body.startswith(b"\xff\xd8\xff")
     assert PrescriptionEvent.objects.filter(action="file_viewed", actor=pharmacist).count() == 1
 
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from prescriptions.models import Prescription
+from prescriptions.previews import preview_names
 from tests.factories import ProductFactory, RxProductFactory
 from tests.files import BOUNDARY, image_bytes, multipart, pdf_bytes, pdf_with_objects, png_claiming_size
 
@@ -189,7 +190,14 @@ def check_the_outcome(response, *, rows_before, files_before, customer, next_url
         assert new_files == set()
         return None
     (prescription,) = new_rows
-    assert new_files == {Path(prescription.file.path)}
+    stored = Path(prescription.file.path)
+    if prescription.file_kind == Prescription.FileKind.PDF:
+        # Beside a PDF, the pictures of its pages, or the note that none could be drawn.
+        beside = {stored.with_name(Path(name).name) for name in preview_names(prescription.file.name)}
+        assert stored in new_files and new_files - {stored} <= beside
+        assert new_files & {stored.with_suffix(".pages.json"), stored.with_suffix(".preview-failed")}
+    else:
+        assert new_files == {stored}
     # The name is the server's own: nothing of the customer's file name reaches the disk.
     assert re.fullmatch(r"[0-9a-f]{32}\.(jpg|png|webp|pdf)", Path(prescription.file.name).name)
     assert Path(prescription.file.path).resolve().is_relative_to(Path(settings.PRESCRIPTION_ROOT).resolve())
