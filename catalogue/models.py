@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +72,19 @@ class DrugInformation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        # The box at the top of the page, and what customers acknowledge before
+        # ordering, is this text: a contraindicated medicine cannot go without it.
+        if self.pregnancy_risk == self.PregnancyRisk.CONTRAINDICATED and not (self.pregnancy_warning or "").strip():
+            raise ValidationError(
+                {
+                    "pregnancy_warning": _(
+                        "A medicine that must not be used in pregnancy needs the warning text shown at the top "
+                        "of its page."
+                    )
+                }
+            )
 
     @property
     def has_prominent_pregnancy_warning(self) -> bool:

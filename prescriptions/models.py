@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import DrugInformation
+from catalogue.models import DrugInformation, Product
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 
@@ -290,18 +291,26 @@ def policy_values(policy: DispensingPolicy | None) -> dict | None:
     return None if policy is None else {name: getattr(policy, name) for name in POLICY_FIELDS}
 
 
-class DispensingPolicyChange(AppendOnly):
-    """The append-only history of a product's dispensing rules: who changed them, when, from what to what."""
+class RecordedChange(AppendOnly):
+    """One change to something the gate reads: who made it, when, and the values before and after."""
 
-    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    # ``policy_values`` before (None: the product had no rules of its own) and after.
+    # None: there was nothing before (the first rules of a product, a new record).
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField()
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
+
+
+class DispensingPolicyChange(RecordedChange):
+    """The append-only history of a product's dispensing rules (``policy_values`` before and after)."""
+
+    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
+
+    class Meta(RecordedChange.Meta):
         indexes = [models.Index(fields=["product", "created_at"], name="rx_policy_change_idx")]
         verbose_name = _("dispensing rule change")
         verbose_name_plural = _("dispensing rule changes")
@@ -317,6 +326,123 @@ class DispensingPolicyChange(AppendOnly):
             for name in POLICY_FIELDS
             if name in self.after and (self.before is None or before.get(name) != self.after.get(name))
         ]
+
+
+# What a product's prescription switches are: whether it needs a prescription,
+# and which medicine's information (so pregnancy risk and drug class) it has.
+SWITCH_FIELDS = ("requires_prescription", "drug_information")
+
+
+def switch_values(product: Product) -> dict:
+    """A product's switches as its history keeps them: the drug information by id and name."""
+    drug = product.drug_information
+    return {
+        "requires_prescription": product.requires_prescription,
+        "drug_information": None if drug is None else {"id": drug.pk, "name": drug.name},
+    }
+
+
+# A drug information record's fields, in the order the dashboard shows them,
+# and the label its questions and answers have in its history.
+DRUG_FIELDS = (
+    "name",
+    "drug_class",
+    "summary",
+    "pregnancy_risk",
+    "pregnancy_warning",
+    "how_it_works",
+    "how_to_use",
+    "common_side_effects",
+    "serious_side_effects",
+    "pregnancy_and_breastfeeding",
+    "who_must_not_take",
+    "interactions",
+    "monitoring",
+    "sources",
+    "last_reviewed_on",
+    "reviewed_by",
+)
+QUESTIONS_KEY = "questions"
+
+
+def drug_values(drug: DrugInformation | None) -> dict | None:
+    """A drug information record as its history keeps it (JSON: dates as ISO text), questions included."""
+    if drug is None or drug.pk is None:
+        return None
+    values = {name: getattr(drug, name) for name in DRUG_FIELDS}
+    values["last_reviewed_on"] = values["last_reviewed_on"].isoformat() if values["last_reviewed_on"] else None
+    values[QUESTIONS_KEY] = [
+        {"question": q.question, "answer": q.answer, "position": q.position} for q in drug.questions.all()
+    ]
+    return values
+
+
+class Difference(NamedTuple):
+    label: str
+    before: object
+    after: object
+
+
+def _shown(model, name: str, value):
+    """A kept value as staff read it: a choice by its label, drug information by its name, questions as text."""
+    if value is None:
+        return None
+    if name == QUESTIONS_KEY:
+        return "\n\n".join(f"{q['question']}\n{q['answer']}" for q in value)
+    if name == "drug_information":
+        return value["name"]
+    field = model._meta.get_field(name)
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    return value
+
+
+def _differences(model, names, labels, before: dict | None, after: dict) -> list[Difference]:
+    before_values = before or {}
+    return [
+        Difference(
+            labels.get(name) or model._meta.get_field(name).verbose_name,
+            _shown(model, name, before_values.get(name)) if before is not None else None,
+            _shown(model, name, after.get(name)),
+        )
+        for name in names
+        if name in after and (before is None or before_values.get(name) != after.get(name))
+    ]
+
+
+class ProductSwitchChange(RecordedChange):
+    """The append-only history of a product's prescription switches (``switch_values`` before and after)."""
+
+    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
+
+    class Meta(RecordedChange.Meta):
+        indexes = [models.Index(fields=["product", "created_at"], name="rx_switch_change_idx")]
+        verbose_name = _("prescription switch change")
+        verbose_name_plural = _("prescription switch changes")
+
+    def __str__(self) -> str:
+        return f"Switches of product {self.product_id} changed at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def differences(self) -> list[Difference]:
+        return _differences(Product, SWITCH_FIELDS, {}, self.before, self.after)
+
+
+class DrugInformationChange(RecordedChange):
+    """The append-only history of a medicine's information (``drug_values`` before and after)."""
+
+    drug = models.ForeignKey(DrugInformation, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(RecordedChange.Meta):
+        indexes = [models.Index(fields=["drug", "created_at"], name="rx_drug_change_idx")]
+        verbose_name = _("drug information change")
+        verbose_name_plural = _("drug information changes")
+
+    def __str__(self) -> str:
+        return f"Drug information {self.drug_id} changed at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def differences(self) -> list[Difference]:
+        labels = {QUESTIONS_KEY: _("questions and answers")}
+        return _differences(DrugInformation, (*DRUG_FIELDS, QUESTIONS_KEY), labels, self.before, self.after)
 
 
 def warning_fingerprint(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Who may review prescriptions."""
+"""Who may review prescriptions, and who keeps the switches of the gate."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, P
 
 PHARMACIST_GROUP = "Pharmacist"
 REVIEW_PERMISSION = "prescriptions.review_prescription"
+# The pharmacist's permission to keep dispensing rules. It also guards the other
+# switches of the gate: whether a product needs a prescription, which drug
+# information it shows, and that information itself (its pregnancy risk sets
+# the default rules, its drug class the interaction checks).
+RULES_PERMISSION = "prescriptions.change_dispensingpolicy"
 # Review prescriptions, and keep each medicine's dispensing rules. Nothing else:
 # a pharmacist is not shop staff and sees no other part of the dashboard.
 PHARMACIST_PERMISSIONS = [
@@ -32,3 +37,7 @@ def create_pharmacist_group(sender, **kwargs) -> None:
 
 def can_review_prescriptions(user: AbstractBaseUser | AnonymousUser | None) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(REVIEW_PERMISSION))
+
+
+def can_keep_dispensing_rules(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    return can_review_prescriptions(user) and user.has_perm(RULES_PERMISSION)

@@ -14,13 +14,16 @@ class CatalogueDashboardConfig(apps.CatalogueDashboardConfig):
 
     def configure_permissions(self):
         super().configure_permissions()
-        permission = get_class("dashboard.permissions", "DashboardPermission")
-        # Drug information is written by the shop's own staff, never by partners.
+        # Drug information is the pharmacist's: its pregnancy risk sets the
+        # default dispensing rules and its drug class the interaction checks
+        # (prescriptions.services.switches). Catalogue staff and partners
+        # neither read nor write it here.
+        pharmacist = ["prescriptions.review_prescription"]
         self.permissions_map.update(
             {
-                "catalogue-drug-list": permission.get("catalogue", "view_druginformation"),
-                "catalogue-drug-create": permission.get("catalogue", "view_druginformation", "add_druginformation"),
-                "catalogue-drug-update": permission.get("catalogue", "view_druginformation", "change_druginformation"),
+                "catalogue-drug-list": [*pharmacist, "prescriptions.view_dispensingpolicy"],
+                "catalogue-drug-create": [*pharmacist, "prescriptions.change_dispensingpolicy"],
+                "catalogue-drug-update": [*pharmacist, "prescriptions.change_dispensingpolicy"],
             }
         )
 

@@ -3,17 +3,30 @@ from django.utils.translation import gettext_lazy as _
 from oscar.apps.dashboard.catalogue import forms as oscar_forms
 from oscar.core.loading import get_model
 
+from prescriptions.dashboard.forms import switch_fields
+from prescriptions.models import DRUG_FIELDS, SWITCH_FIELDS
+from prescriptions.services.switches import Question
+
 DrugInformation = get_model("catalogue", "DrugInformation")
 DrugQuestion = get_model("catalogue", "DrugQuestion")
 
-# What only the shop's own staff may change on a product: whether it needs a
-# prescription, and the medicine information shown with it.
-MEDICINE_FIELDS = ["requires_prescription", "drug_information"]
-
 
 class ProductForm(oscar_forms.ProductForm):
-    class Meta(oscar_forms.ProductForm.Meta):
-        fields = [*oscar_forms.ProductForm.Meta.fields, *MEDICINE_FIELDS]
+    """Oscar's product form, showing the product's prescription switches.
+
+    The switches are the pharmacist's (``services.switches``): they are plain
+    form fields this form never writes, and the view passes them on to the
+    service only for a user who may keep dispensing rules.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in switch_fields().items():
+            field.initial = getattr(self.instance, name)
+            self.fields[name] = field
+
+    def switch_values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in SWITCH_FIELDS}
 
 
 class StockRecordForm(oscar_forms.StockRecordForm):
@@ -30,24 +43,7 @@ class StockRecordForm(oscar_forms.StockRecordForm):
 class DrugInformationForm(forms.ModelForm):
     class Meta:
         model = DrugInformation
-        fields = [
-            "name",
-            "drug_class",
-            "summary",
-            "pregnancy_risk",
-            "pregnancy_warning",
-            "how_it_works",
-            "how_to_use",
-            "common_side_effects",
-            "serious_side_effects",
-            "pregnancy_and_breastfeeding",
-            "who_must_not_take",
-            "interactions",
-            "monitoring",
-            "sources",
-            "last_reviewed_on",
-            "reviewed_by",
-        ]
+        fields = DRUG_FIELDS
         widgets = {
             "last_reviewed_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
@@ -63,22 +59,24 @@ class DrugInformationForm(forms.ModelForm):
                 # told not to; drug information is plain text by design.
                 field.widget.attrs.update({"class": "no-widget-init", "rows": 6})
 
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            cleaned.get("pregnancy_risk") == DrugInformation.PregnancyRisk.CONTRAINDICATED
-            and not (cleaned.get("pregnancy_warning") or "").strip()
-        ):
-            self.add_error(
-                "pregnancy_warning",
-                _("A medicine that must not be used in pregnancy needs the warning text shown at the top of its page."),
-            )
-        return cleaned
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in DRUG_FIELDS}
+
+
+class BaseDrugQuestionFormSet(forms.BaseInlineFormSet):
+    def questions(self) -> list[Question]:
+        """The questions as the pharmacist left them: without the deleted and the empty ones."""
+        return [
+            Question(data["question"], data["answer"], data.get("position") or 0)
+            for data in self.cleaned_data
+            if data and not data.get("DELETE")
+        ]
 
 
 DrugQuestionFormSet = forms.inlineformset_factory(
     DrugInformation,
     DrugQuestion,
+    formset=BaseDrugQuestionFormSet,
     fields=["question", "answer", "position"],
     extra=2,
     can_delete=True,

@@ -1,5 +1,7 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +9,11 @@ from django.views import generic
 from oscar.apps.dashboard.catalogue import views
 from oscar.core.loading import get_model
 
-from dashboard.catalogue.forms import MEDICINE_FIELDS, DrugInformationForm, DrugQuestionFormSet
+from dashboard.catalogue.forms import DrugInformationForm, DrugQuestionFormSet
+from prescriptions.models import SWITCH_FIELDS
+from prescriptions.roles import can_keep_dispensing_rules
+from prescriptions.selectors.products import drug_information_history
+from prescriptions.services.switches import drug_information_save, product_switches_save
 
 DrugInformation = get_model("catalogue", "DrugInformation")
 
@@ -15,12 +21,39 @@ DrugInformation = get_model("catalogue", "DrugInformation")
 class ProductCreateUpdateView(views.ProductCreateUpdateView):
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
-        if not self.request.user.is_staff:
-            # Partner users manage their own stock and prices; only the shop's
-            # staff decide what needs a prescription.
-            for name in MEDICINE_FIELDS:
+        if not can_keep_dispensing_rules(self.request.user):
+            # Catalogue staff and partners edit everything else; what needs a
+            # prescription, and its drug information, is the pharmacist's.
+            for name in SWITCH_FIELDS:
                 form.fields[name].disabled = True
+                form.fields[name].help_text = _("Only a pharmacist can change this.")
         return form
+
+    def forms_valid(self, form, formsets):
+        with transaction.atomic():
+            response = super().forms_valid(form, formsets)
+            if can_keep_dispensing_rules(self.request.user):
+                product_switches_save(product=self.object, pharmacist=self.request.user, **form.switch_values())
+        return response
+
+
+class ProductDeleteView(views.ProductDeleteView):
+    def delete(self, request, *args, **kwargs):
+        try:
+            with transaction.atomic():
+                return super().delete(request, *args, **kwargs)
+        except ProtectedError:
+            # Prescriptions, orders and the history of its switches and rules
+            # point at it, and they are kept.
+            messages.error(
+                request,
+                _(
+                    "%(title)s cannot be deleted: prescriptions or the pharmacy's records refer to it. "
+                    'Untick "Is public" to take it off the shop instead.'
+                )
+                % {"title": self.object.get_title()},
+            )
+            return redirect(reverse("dashboard:catalogue-product", kwargs={"pk": self.object.pk}))
 
 
 class DrugInformationListView(generic.ListView):
@@ -33,7 +66,7 @@ class DrugInformationListView(generic.ListView):
 
 
 class DrugInformationUpdateView(generic.UpdateView):
-    """Edit a medicine's information and its questions together, in one transaction."""
+    """Edit a medicine's information and its questions together, through the pharmacist's service."""
 
     model = DrugInformation
     form_class = DrugInformationForm
@@ -46,6 +79,7 @@ class DrugInformationUpdateView(generic.UpdateView):
         ctx = super().get_context_data(**kwargs)
         ctx.setdefault("question_formset", DrugQuestionFormSet(instance=self.object))
         ctx["title"] = self.object.name if self.object else _("Add drug information")
+        ctx["history"] = drug_information_history(drug=self.object) if self.object else []
         return ctx
 
     def post(self, request, *args, **kwargs):
@@ -55,10 +89,13 @@ class DrugInformationUpdateView(generic.UpdateView):
         if not (form.is_valid() and formset.is_valid()):
             messages.error(request, _("Please correct the errors below."))
             return self.render_to_response(self.get_context_data(form=form, question_formset=formset))
-        with transaction.atomic():
-            self.object = form.save()
-            formset.instance = self.object
-            formset.save()
+        try:
+            self.object = drug_information_save(
+                drug=self.object, pharmacist=request.user, values=form.values(), questions=formset.questions()
+            )
+        except ValidationError as refused:
+            form.add_error(None, refused)
+            return self.render_to_response(self.get_context_data(form=form, question_formset=formset))
         messages.success(request, _("Saved the information for %(name)s.") % {"name": self.object.name})
         return redirect(reverse("dashboard:catalogue-drug-update", kwargs={"pk": self.object.pk}))
 

@@ -16,6 +16,8 @@ class PharmacyDashboardConfig(OscarDashboardConfig):
     permissions_map = {
         "pharmacy-policy-list": ["prescriptions.review_prescription", "prescriptions.view_dispensingpolicy"],
         "pharmacy-policy-update": ["prescriptions.review_prescription", "prescriptions.change_dispensingpolicy"],
+        "pharmacy-medicine-list": ["prescriptions.review_prescription", "prescriptions.view_dispensingpolicy"],
+        "pharmacy-medicine-update": ["prescriptions.review_prescription", "prescriptions.change_dispensingpolicy"],
     }
 
     def ready(self):
@@ -30,6 +32,10 @@ class PharmacyDashboardConfig(OscarDashboardConfig):
                 path("", views.QueueView.as_view(), name="pharmacy-queue"),
                 path("rules/", views.PolicyListView.as_view(), name="pharmacy-policy-list"),
                 path("rules/<int:product_pk>/", views.PolicyUpdateView.as_view(), name="pharmacy-policy-update"),
+                path("medicines/", views.MedicineListView.as_view(), name="pharmacy-medicine-list"),
+                path(
+                    "medicines/<int:product_pk>/", views.MedicineUpdateView.as_view(), name="pharmacy-medicine-update"
+                ),
                 path("<uuid:public_id>/", views.ReviewView.as_view(), name="pharmacy-review"),
                 path("<uuid:public_id>/page-<int:number>.jpg", views.FilePageView.as_view(), name="pharmacy-file-page"),
             ]

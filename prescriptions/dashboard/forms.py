@@ -5,8 +5,9 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.models import Product
 from prescriptions.approval import checklist_for, pregnancy_rules_apply
-from prescriptions.models import POLICY_FIELDS, DispensingPolicy, Prescription
+from prescriptions.models import POLICY_FIELDS, SWITCH_FIELDS, DispensingPolicy, Prescription
 from prescriptions.selectors.review import QUEUE_FILTERS
 
 QUEUE_LABELS = {
@@ -162,3 +163,26 @@ class DispensingPolicyForm(forms.ModelForm):
                 field.widget.attrs["min"] = 1
             if not isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-control")
+
+
+def switch_fields() -> dict[str, forms.Field]:
+    """The form fields of a product's prescription switches, labelled as the model labels them.
+
+    Plain form fields, not model-form fields: a form holding them never writes
+    them, the view hands them to ``services.switches.product_switches_save``.
+    """
+    return {name: Product._meta.get_field(name).formfield() for name in SWITCH_FIELDS}
+
+
+class ProductSwitchesForm(forms.Form):
+    def __init__(self, *args, product, **kwargs):
+        kwargs["initial"] = {name: getattr(product, name) for name in SWITCH_FIELDS}
+        super().__init__(*args, **kwargs)
+        self.fields.update(switch_fields())
+
+
+class MedicineFilterForm(forms.Form):
+    q = forms.CharField(label=_("Product name or UPC"), required=False, max_length=100)
+
+    def query(self) -> str:
+        return self.cleaned_data["q"].strip() if self.is_valid() else ""

@@ -1,4 +1,4 @@
-"""The pharmacist's workspace in Oscar's dashboard: queue, review, decisions, dispensing rules."""
+"""The pharmacist's workspace in Oscar's dashboard: queue, review, decisions, dispensing rules, the switches."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,15 +10,24 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View, generic
 from django.views.decorators.cache import never_cache
 
+from catalogue.models import Product
 from prescriptions import previews
 from prescriptions.approval import Approval
-from prescriptions.dashboard.forms import DecisionForm, DispensingPolicyForm, QueueFilterForm, RevokeForm
+from prescriptions.dashboard.forms import (
+    DecisionForm,
+    DispensingPolicyForm,
+    MedicineFilterForm,
+    ProductSwitchesForm,
+    QueueFilterForm,
+    RevokeForm,
+)
 from prescriptions.models import DispensingPolicy, Prescription
 from prescriptions.selectors import customer as customer_selectors
 from prescriptions.selectors import products as product_selectors
 from prescriptions.selectors import review as review_selectors
 from prescriptions.services import decisions
 from prescriptions.services.policies import dispensing_policy_save
+from prescriptions.services.switches import product_switches_save
 from prescriptions.views import protect_private_file
 
 
@@ -219,3 +228,61 @@ class PolicyUpdateView(generic.UpdateView):
         saved = _("Saved the dispensing rules for %(title)s.") % {"title": self.product.get_title()}
         messages.success(self.request, saved)
         return HttpResponseRedirect(reverse("dashboard:pharmacy-policy-list"))
+
+
+class MedicineListView(generic.ListView):
+    """Every product, to find the one whose prescription switch a pharmacist sets."""
+
+    template_name = "prescriptions/dashboard/medicine_list.html"
+    context_object_name = "products"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filter_form = MedicineFilterForm(self.request.GET or None)
+        return product_selectors.products_for_switches(query=self.filter_form.query())
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["filter_form"] = self.filter_form
+        ctx["rows"] = [(product, product_selectors.product_rules(product=product)) for product in ctx["products"]]
+        return ctx
+
+
+class MedicineUpdateView(generic.FormView):
+    """Whether one product needs a prescription and which drug information it has, with their history."""
+
+    template_name = "prescriptions/dashboard/medicine_form.html"
+    form_class = ProductSwitchesForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.product = get_object_or_404(
+            Product.objects.select_related("parent", "drug_information"), pk=kwargs["product_pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "product": self.product}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            product=self.product,
+            rules=product_selectors.product_rules(product=self.product),
+            history=product_selectors.product_switch_history(product=self.product),
+        )
+        return ctx
+
+    def form_valid(self, form):
+        try:
+            product_switches_save(
+                product=self.product,
+                pharmacist=self.request.user,
+                requires_prescription=form.cleaned_data["requires_prescription"],
+                drug_information=form.cleaned_data["drug_information"],
+            )
+        except ValidationError as refused:
+            form.add_error(None, refused)
+            return self.form_invalid(form)
+        saved = _("Saved whether %(title)s needs a prescription, and its drug information.")
+        messages.success(self.request, saved % {"title": self.product.get_title()})
+        return HttpResponseRedirect(reverse("dashboard:pharmacy-medicine-update", args=[self.product.pk]))

@@ -17,45 +17,17 @@ migration that alters these tables must create them again
 
 from django.db import migrations
 
-TABLES = ("prescriptions_prescriptionevent", "prescriptions_dispensingpolicychange")
+from prescriptions.migrations._append_only import create_triggers, drop_triggers
 
-POSTGRESQL_FUNCTION = """
-CREATE OR REPLACE FUNCTION rx_refuse_audit_change() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION '% is append-only: rows cannot be changed or deleted', TG_TABLE_NAME
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql
-"""
+TABLES = ("prescriptions_prescriptionevent", "prescriptions_dispensingpolicychange")
 
 
 def create(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        # No parameters: the function's % placeholder is PL/pgSQL's, not the driver's.
-        schema_editor.execute(POSTGRESQL_FUNCTION, params=None)
-        for table in TABLES:
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION rx_refuse_audit_change()"
-            )
-    elif vendor == "sqlite":
-        for table in TABLES:
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: rows cannot be changed'); END"
-            )
+    create_triggers(schema_editor, TABLES)
 
 
 def drop(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for table in TABLES:
-        if vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        elif vendor == "sqlite":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only")
-    if vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS rx_refuse_audit_change()")
+    drop_triggers(schema_editor, TABLES, drop_function=True)
 
 
 class Migration(migrations.Migration):

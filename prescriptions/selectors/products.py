@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from catalogue.models import Product
-from prescriptions.models import DispensingPolicy, DispensingPolicyChange
+from catalogue.models import DrugInformation, Product
+from prescriptions.models import DispensingPolicy, DispensingPolicyChange, DrugInformationChange, ProductSwitchChange
 from prescriptions.policy import ProductRules, default_policy
 
 # What ``product_rules`` reads, to load with the products (select_related).
@@ -122,3 +122,24 @@ def products_under_dispensing_rules() -> QuerySet[Product]:
 def dispensing_policy_history(*, product: Product) -> list[DispensingPolicyChange]:
     """Every change to the product's own dispensing rules, newest first."""
     return list(DispensingPolicyChange.objects.filter(product=product).select_related("actor"))
+
+
+def products_for_switches(*, query: str = "") -> QuerySet[Product]:
+    """Every product a pharmacist may mark as prescription-only, matching ``query`` (title or UPC).
+
+    Prescription-only ones first; variants are listed with their parent's title.
+    """
+    products = Product.objects.select_related("parent", "drug_information", "parent__drug_information")
+    if query:
+        products = products.filter(Q(title__icontains=query) | Q(parent__title__icontains=query) | Q(upc__iexact=query))
+    return products.order_by("-requires_prescription", Coalesce(NullIf("title", Value("")), "parent__title"), "pk")
+
+
+def product_switch_history(*, product: Product) -> list[ProductSwitchChange]:
+    """Every change to whether the product needs a prescription and to its drug information, newest first."""
+    return list(ProductSwitchChange.objects.filter(product=product).select_related("actor"))
+
+
+def drug_information_history(*, drug: DrugInformation) -> list[DrugInformationChange]:
+    """Every change to a medicine's information, newest first."""
+    return list(DrugInformationChange.objects.filter(drug=drug).select_related("actor"))

@@ -12,9 +12,7 @@ from django.utils.translation import gettext as _
 
 from catalogue.models import Product
 from prescriptions.models import POLICY_FIELDS, DispensingPolicy, DispensingPolicyChange, policy_values
-from prescriptions.roles import can_review_prescriptions
-
-CHANGE_POLICY_PERMISSION = "prescriptions.change_dispensingpolicy"
+from prescriptions.roles import can_keep_dispensing_rules
 
 
 @transaction.atomic
@@ -25,7 +23,7 @@ def dispensing_policy_save(
 
     The rules must hold together (``DispensingPolicy.clean``) whoever calls this.
     """
-    if not (can_review_prescriptions(pharmacist) and pharmacist.has_perm(CHANGE_POLICY_PERMISSION)):
+    if not can_keep_dispensing_rules(pharmacist):
         raise PermissionDenied(_("Only pharmacists can change dispensing rules."))
     unknown = set(values) - set(POLICY_FIELDS)
     if unknown:

@@ -283,10 +283,9 @@ PHONENUMBER_DEFAULT_REGION = "PK"
 
 # Oscar's dashboard menu, with the shop's drug information under Catalogue.
 OSCAR_DASHBOARD_NAVIGATION = copy.deepcopy(OSCAR_DASHBOARD_NAVIGATION)  # noqa: F405
-for _entry in OSCAR_DASHBOARD_NAVIGATION:
-    if any(c["url_name"] == "dashboard:catalogue-product-list" for c in _entry.get("children", [])):
-        _entry["children"].append({"label": _("Drug information"), "url_name": "dashboard:catalogue-drug-list"})
 # The pharmacist's section; the queue's entry shows how many prescriptions wait.
+# What needs a prescription and the drug information are the pharmacist's too
+# (prescriptions.services.switches), so they are here, not under Catalogue.
 OSCAR_DASHBOARD_NAVIGATION.insert(
     1,
     {
@@ -295,6 +294,8 @@ OSCAR_DASHBOARD_NAVIGATION.insert(
         "children": [
             {"label": _("Prescription queue"), "url_name": "dashboard:pharmacy-queue"},
             {"label": _("Dispensing rules"), "url_name": "dashboard:pharmacy-policy-list"},
+            {"label": _("Prescription-only products"), "url_name": "dashboard:pharmacy-medicine-list"},
+            {"label": _("Drug information"), "url_name": "dashboard:catalogue-drug-list"},
         ],
     },
 )

@@ -429,6 +429,10 @@ DASHBOARD_PAGES = [
     ("pharmacy-review", "/dashboard/pharmacy/{prescription}/"),
     ("pharmacy-rules", "/dashboard/pharmacy/rules/"),
     ("pharmacy-rule", "/dashboard/pharmacy/rules/{isotretinoin}/"),
+    ("pharmacy-switches", "/dashboard/pharmacy/medicines/"),
+    ("pharmacy-switch", "/dashboard/pharmacy/medicines/{isotretinoin}/"),
+    ("drug-information", "/dashboard/catalogue/drug-information/"),
+    ("drug-information-edit", "/dashboard/catalogue/drug-information/{drug}/"),
 ]
 
 
@@ -439,6 +443,7 @@ def test_dashboard_pages_run_their_scripts_under_the_content_security_policy(vis
         "medicine": isotretinoin.product_class.slug,
         "medicine_pk": isotretinoin.product_class.pk,
         "isotretinoin": isotretinoin.pk,
+        "drug": isotretinoin.drug_information_id,
         "prescription": prescription.public_id,
     }
     admin = visitors("admin")

@@ -3,23 +3,36 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from prescriptions.models import DispensingPolicyChange, PrescriptionEvent
+from prescriptions.models import DispensingPolicyChange, DrugInformationChange, PrescriptionEvent, ProductSwitchChange
 from prescriptions.services.policies import dispensing_policy_save
-from tests.factories import RxProductFactory, pharmacist_user, submit_prescription
+from prescriptions.services.switches import drug_information_save, product_switches_save
+from tests.factories import DrugInformationFactory, RxProductFactory, pharmacist_user, submit_prescription
 
 pytestmark = pytest.mark.django_db
 
-AUDIT_TABLES = ["prescriptions_prescriptionevent", "prescriptions_dispensingpolicychange"]
+AUDIT_TABLES = [
+    "prescriptions_prescriptionevent",
+    "prescriptions_dispensingpolicychange",
+    "prescriptions_productswitchchange",
+    "prescriptions_druginformationchange",
+]
 
 
 @pytest.fixture
 def audit_rows(customer):
     product = RxProductFactory()
     submit_prescription(customer, [product])
-    dispensing_policy_save(product=product, pharmacist=pharmacist_user(), values={"validity_days": 30})
+    pharmacist = pharmacist_user()
+    dispensing_policy_save(product=product, pharmacist=pharmacist, values={"validity_days": 30})
+    product_switches_save(product=product, pharmacist=pharmacist, requires_prescription=False, drug_information=None)
+    drug_information_save(
+        drug=DrugInformationFactory(drug_class=""), pharmacist=pharmacist, values={"summary": "Changed."}, questions=[]
+    )
     return {
         "prescriptions_prescriptionevent": PrescriptionEvent.objects.get(),
         "prescriptions_dispensingpolicychange": DispensingPolicyChange.objects.get(),
+        "prescriptions_productswitchchange": ProductSwitchChange.objects.get(),
+        "prescriptions_druginformationchange": DrugInformationChange.objects.get(),
     }
 
 

@@ -59,6 +59,11 @@ PHARMACIST_URLS = [
     ("preview", "/dashboard/pharmacy/{public_id}/page-1.jpg"),
     ("rules", "/dashboard/pharmacy/rules/"),
     ("rule", "/dashboard/pharmacy/rules/{product_pk}/"),
+    ("switches", "/dashboard/pharmacy/medicines/"),
+    ("switch", "/dashboard/pharmacy/medicines/{product_pk}/"),
+    ("drug information", "/dashboard/catalogue/drug-information/"),
+    ("drug information page", "/dashboard/catalogue/drug-information/{drug_pk}/"),
+    ("new drug information", "/dashboard/catalogue/drug-information/create/"),
 ]
 EXPECTED = {"anonymous": 302, "customer": 403, "staff": 403, "partner": 403, "pharmacist": 200, "superuser": 200}
 
@@ -71,7 +76,7 @@ def test_role_matrix_on_every_pharmacist_url(django_app, customer, rx_product, w
         Prescription.objects.filter(pk=prescription.pk).update(file_kind="pdf", content_type="application/pdf")
         with prescription.file.open("wb") as f:
             f.write(pdf_bytes())
-    url = url.format(public_id=prescription.public_id, product_pk=rx_product.pk)
+    url = url.format(public_id=prescription.public_id, product_pk=rx_product.pk, drug_pk=rx_product.drug_information_id)
 
     response = django_app.get(url, user=role(who), expect_errors=True)
 
