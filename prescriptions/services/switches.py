@@ -57,7 +57,7 @@ def product_switches_save(
     """
     _refuse_unless_pharmacist(pharmacist)
     # Locked, so two saves at once each record what they changed.
-    locked = Product.objects.select_for_update().select_related("drug_information").get(pk=product.pk)
+    locked = Product.objects.select_for_update(of=("self",)).select_related("drug_information").get(pk=product.pk)
     before = switch_values(locked)
     locked.requires_prescription = requires_prescription
     locked.drug_information = drug_information
