@@ -9,7 +9,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from oscar.core.loading import get_model
 
-from search.index import index_products, unindex_products
+from search.index import index_changed, index_products, unindex_products
 
 Product = get_model("catalogue", "Product")
 ProductCategory = get_model("catalogue", "ProductCategory")
@@ -61,3 +61,9 @@ def reindex_category_products(sender, instance, raw=False, created=False, **kwar
 def reindex_drug_products(sender, instance, raw=False, **kwargs):
     if not raw:
         index_products(list(instance.products.values_list("pk", flat=True)))
+
+
+@receiver([post_save, post_delete], sender=get_model("search", "Synonym"))
+def forget_rankings_read_with_old_synonyms(sender, instance, raw=False, **kwargs):
+    if not raw:
+        index_changed()

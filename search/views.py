@@ -25,6 +25,8 @@ from catalogue import fragments
 from catalogue.selectors import SORT_ORDERS, listing_count, products_for_listing, with_tile_data
 from search.forms import SearchForm, SortForm
 from search.index import ProductSearchResults
+from search.query import did_you_mean
+from search.selectors import popular_categories
 
 Category = get_model("catalogue", "Category")
 Product = get_model("catalogue", "Product")
@@ -154,4 +156,11 @@ class SearchView(ListView):
         ctx = super().get_context_data(**kwargs)
         ctx["query"] = self.query
         ctx["form"] = self.form
+        results = self.object_list
+        ctx["reading"] = results.reading if results.words else None
+        if self.query and not results.count():
+            suggestion = did_you_mean(results.words)
+            if suggestion and ProductSearchResults(suggestion, queryset=Product.objects.browsable()).count():
+                ctx["did_you_mean"] = suggestion
+            ctx["popular_categories"] = popular_categories()
         return ctx

@@ -11,6 +11,9 @@ class CatalogueDashboardConfig(apps.CatalogueDashboardConfig):
         self.drug_list_view = get_class("dashboard.catalogue.views", "DrugInformationListView")
         self.drug_create_view = get_class("dashboard.catalogue.views", "DrugInformationCreateView")
         self.drug_update_view = get_class("dashboard.catalogue.views", "DrugInformationUpdateView")
+        self.synonym_list_view = get_class("dashboard.catalogue.views", "SynonymListView")
+        self.synonym_update_view = get_class("dashboard.catalogue.views", "SynonymUpdateView")
+        self.synonym_delete_view = get_class("dashboard.catalogue.views", "SynonymDeleteView")
 
     def configure_permissions(self):
         super().configure_permissions()
@@ -41,6 +44,14 @@ class CatalogueDashboardConfig(apps.CatalogueDashboardConfig):
                     "drug-information/<int:pk>/",
                     self.drug_update_view.as_view(),
                     name="catalogue-drug-update",
+                ),
+                path("search-synonyms/", self.synonym_list_view.as_view(), name="catalogue-synonym-list"),
+                path("search-synonyms/create/", self.synonym_update_view.as_view(), name="catalogue-synonym-create"),
+                path("search-synonyms/<int:pk>/", self.synonym_update_view.as_view(), name="catalogue-synonym-update"),
+                path(
+                    "search-synonyms/<int:pk>/delete/",
+                    self.synonym_delete_view.as_view(),
+                    name="catalogue-synonym-delete",
                 ),
             ]
         )

@@ -82,3 +82,16 @@ DrugQuestionFormSet = forms.inlineformset_factory(
     can_delete=True,
     widgets={"answer": forms.Textarea(attrs={"rows": 3, "class": "no-widget-init"})},
 )
+
+
+class SynonymForm(forms.Form):
+    term = forms.CharField(
+        label=_("Customers type"),
+        max_length=64,
+        help_text=_("One or two words, e.g. “sunblock” or “face wash”."),
+    )
+    means = forms.CharField(
+        label=_("Search also for"),
+        max_length=255,
+        help_text=_("Words the products use, separated by commas, e.g. “brightening, pigmentation”."),
+    )

@@ -2,20 +2,22 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from oscar.apps.dashboard.catalogue import views
 from oscar.core.loading import get_model
 
-from dashboard.catalogue.forms import DrugInformationForm, DrugQuestionFormSet
+from dashboard.catalogue.forms import DrugInformationForm, DrugQuestionFormSet, SynonymForm
 from prescriptions.models import SWITCH_FIELDS
 from prescriptions.roles import can_keep_dispensing_rules
 from prescriptions.selectors.products import drug_information_history
 from prescriptions.services.switches import drug_information_save, product_switches_save
+from search.services import synonym_delete, synonym_save
 
 DrugInformation = get_model("catalogue", "DrugInformation")
+Synonym = get_model("search", "Synonym")
 
 
 class ProductCreateUpdateView(views.ProductCreateUpdateView):
@@ -102,3 +104,52 @@ class DrugInformationUpdateView(generic.UpdateView):
 
 class DrugInformationCreateView(DrugInformationUpdateView):
     pass
+
+
+class SynonymListView(generic.ListView):
+    """The words customers type and what the search looks for instead (search.query)."""
+
+    template_name = "oscar/dashboard/catalogue/synonym_list.html"
+    context_object_name = "synonyms"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return Synonym.objects.order_by("term")
+
+
+class SynonymUpdateView(generic.FormView):
+    template_name = "oscar/dashboard/catalogue/synonym_form.html"
+    form_class = SynonymForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.synonym = get_object_or_404(Synonym, pk=kwargs["pk"]) if "pk" in kwargs else None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        if self.synonym is None:
+            return {}
+        return {"term": self.synonym.term, "means": self.synonym.means}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["synonym"] = self.synonym
+        ctx["title"] = _("Change synonym") if self.synonym else _("Add synonym")
+        return ctx
+
+    def form_valid(self, form):
+        try:
+            saved = synonym_save(synonym=self.synonym, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Searches for “%(term)s” now also look for: %(means)s.") % vars(saved))
+        return redirect(reverse("dashboard:catalogue-synonym-list"))
+
+
+class SynonymDeleteView(generic.View):
+    def post(self, request, pk):
+        synonym = get_object_or_404(Synonym, pk=pk)
+        synonym_delete(synonym=synonym)
+        messages.success(request, _("“%(term)s” is searched as typed again.") % {"term": synonym.term})
+        return redirect(reverse("dashboard:catalogue-synonym-list"))

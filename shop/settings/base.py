@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.flatpages",
+    # Trigram lookups for the search's spelling corrections (they do nothing on SQLite).
+    "django.contrib.postgres",
     # Django's own form templates, for the project-wide form renderer below.
     "django.forms",
     "oscar.config.Shop",
@@ -283,6 +285,10 @@ PHONENUMBER_DEFAULT_REGION = "PK"
 
 # Oscar's dashboard menu, with the shop's drug information under Catalogue.
 OSCAR_DASHBOARD_NAVIGATION = copy.deepcopy(OSCAR_DASHBOARD_NAVIGATION)  # noqa: F405
+# The words customers search with, under Catalogue: staff keep them, not the pharmacist.
+next(entry for entry in OSCAR_DASHBOARD_NAVIGATION if entry.get("icon") == "fas fa-sitemap")["children"].append(
+    {"label": _("Search synonyms"), "url_name": "dashboard:catalogue-synonym-list"}
+)
 # The pharmacist's section; the queue's entry shows how many prescriptions wait.
 # What needs a prescription and the drug information are the pharmacist's too
 # (prescriptions.services.switches), so they are here, not under Catalogue.

@@ -3,7 +3,7 @@
 import pytest
 from oscar.core.loading import get_model
 
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, create_category
 
 StockRecord = get_model("partner", "StockRecord")
 
@@ -39,3 +39,28 @@ def test_a_price_or_stock_change_shows_in_the_next_search_although_its_ranking_i
 
     assert [p.text for p in page.html.select(".product-card__price")] == ["Rs\xa01,250"]
     assert page.html.select(".product-card__form") == []
+
+
+def test_a_search_that_finds_nothing_says_so_once_and_offers_a_spelling_and_popular_categories(django_app):
+    acne = create_category("Acne")
+    ProductFactory(title="Zinc sunscreen SPF 50")
+    ProductFactory(title="Benzoyl gel", categories=[acne])
+    ProductFactory(title="Azelaic cream", categories=[acne])
+
+    page = django_app.get("/search/?q=zync")
+
+    assert page.status_code == 200
+    assert page.html.select(".product-card") == []
+    assert page.text.count("Nothing in the shop matches") == 1
+    assert "No products found" not in page.text
+    assert page.html.select_one(".search-empty__suggestion a")["href"] == "/search/?q=zinc"
+    assert [a.text.strip() for a in page.html.select(".search-empty .subcategory-list a")] == ["Acne"]
+
+
+def test_a_corrected_search_tells_the_customer_what_it_searched_for(django_app):
+    ProductFactory(title="Isotretinoin 20 mg capsules")
+
+    page = django_app.get("/search/?q=isotretinion")
+
+    assert [a.text.strip() for a in page.html.select(".product-card__title a")] == ["Isotretinoin 20 mg capsules"]
+    assert page.html.select_one(".search-reading strong").text == "isotretinoin"
