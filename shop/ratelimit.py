@@ -102,6 +102,9 @@ LIMITS = [
     Limit("admin:password_change", "change-password-user", "10/h", key=signed_in_user),
     Limit("password-reset", "password-reset-ip", "5/h"),
     Limit("password-reset", "password-reset-account", "3/h", key=posted_email("email")),
+    # django-otp already slows guessing per device; this caps it per account too.
+    Limit("two-factor-verify", "two-factor-user", "10/10m", key=signed_in_user),
+    Limit("two-factor-setup", "two-factor-user", "10/10m", key=signed_in_user),
 ]
 
 

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.flatpages",
     # Trigram lookups for the search's spelling corrections (they do nothing on SQLite).
     "django.contrib.postgres",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Django's own form templates, for the project-wide form renderer below.
     "django.forms",
     "oscar.config.Shop",
@@ -111,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "shop.twofactor.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "csp.middleware.CSPMiddleware",
     "shop.ratelimit.RateLimitMiddleware",
@@ -305,6 +309,12 @@ OSCAR_DASHBOARD_NAVIGATION.insert(
         ],
     },
 )
+
+# Two-factor sign-in (shop/twofactor) for pharmacists and superusers: required
+# of all of them in production; here only of those who set it up, so the demo
+# accounts sign in with their password as the README shows.
+SHOP_STAFF_TWO_FACTOR = env.bool("SHOP_STAFF_TWO_FACTOR", default=False)
+OTP_TOTP_ISSUER = OSCAR_SHOP_NAME
 
 OSCAR_INITIAL_ORDER_STATUS = "Pending"
 OSCAR_INITIAL_LINE_STATUS = "Pending"

@@ -17,6 +17,8 @@ from .base import *  # noqa: F403
 from .base import CONTENT_SECURITY_POLICY, STORAGES, env
 
 DEBUG = False
+# Whoever can read prescriptions signs in with a second factor, whatever the environment says.
+SHOP_STAFF_TWO_FACTOR = True
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{host}" for host in ALLOWED_HOSTS])
