@@ -33,7 +33,7 @@ def set_up_authenticator(client, *, next_url=QUEUE) -> TOTPDevice:
     page = client.get(f"/accounts/two-factor/setup/?next={next_url}")
     assert page.status_code == 200
     device = TOTPDevice.objects.get(confirmed=False)
-    shown = re.search(r'class="twofactor-secret">([A-Z2-7 ]+)<', page.content.decode()).group(1)
+    shown = re.search(r'class="twofactor-secret[^"]*">([A-Z2-7 ]+)<', page.content.decode()).group(1)
     assert b32decode(shown.replace(" ", "")) == bytes.fromhex(device.key)
     response = client.post("/accounts/two-factor/setup/", {"token": code(device.key), "next": next_url})
     assert response.status_code == 302 and response["Location"] == next_url
