@@ -47,15 +47,22 @@ class CopyRecordingDispatcher(Dispatcher):
     Oscar keeps a copy of each email sent to a user and each notice in their
     account; the retention rule finds them by this link and deletes them with
     the prescription's details. Each copy is written with its link or not at
-    all, so none can be left without one.
+    all, under a lock on the prescription's row, which the retention rule
+    takes too: a copy is either there before the erasure, which then deletes
+    it, or finds the prescription erased and is not kept.
     """
 
     def __init__(self, prescription: Prescription, **kwargs):
         super().__init__(**kwargs)
         self.prescription = prescription
 
+    def _still_kept(self) -> bool:
+        return Prescription.objects.select_for_update().filter(pk=self.prescription.pk, erased_at__isnull=True).exists()
+
     def create_email(self, user, messages, email):
         with transaction.atomic():
+            if not self._still_kept():
+                return None
             row = super().create_email(user, messages, email)
             if row is not None:
                 NoticeCopy.objects.create(prescription=self.prescription, email=row)
@@ -63,6 +70,8 @@ class CopyRecordingDispatcher(Dispatcher):
 
     def notify_user(self, user, subject, **kwargs):
         with transaction.atomic():
+            if not self._still_kept():
+                return
             notice = Notification.objects.create(recipient=user, subject=subject, **kwargs)
             NoticeCopy.objects.create(prescription=self.prescription, notification=notice)
 

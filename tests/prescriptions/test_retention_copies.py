@@ -4,18 +4,22 @@ import datetime
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from oscar.core.loading import get_class, get_model
 
 from prescriptions import notifications
 from prescriptions.models import NoticeCopy, Prescription
+from prescriptions.services import scheduled
 from prescriptions.services.decisions import prescription_reject, prescription_revoke
 from prescriptions.services.scheduled import prescriptions_erase_expired
 from shop.tasks import run_pending_tasks
 from tests.factories import RxProductFactory, approve, pharmacist_user, submit_prescription
+from tests.prescriptions.test_concurrency import TIMEOUT, pause_inside, start, wait_until_a_query_waits_for_a_lock
 from tests.shop import queue_tasks
 
 Email = get_model("communication", "Email")
@@ -211,3 +215,27 @@ def test_nothing_more_is_sent_or_stored_about_an_erased_prescription(sent, erase
 
     assert mail.outbox == []
     assert not Email.objects.exists() and not Notification.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, available_apps=[app.name for app in apps.get_app_configs()])
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite ignores SELECT ... FOR UPDATE")
+def test_a_message_sent_while_its_prescription_is_being_erased_leaves_no_copy(monkeypatch, customer, medicine):
+    # Committed for real: the sending and the erasure each run on their own
+    # connection, as a worker and the daily job would.
+    prescription = submit_prescription(customer, [medicine])
+    prescription_reject(prescription=prescription, pharmacist=pharmacist_user(), reason=REASON)
+    uploaded_days_ago(prescription, 366)
+    paused, reached, release = pause_inside(scheduled, "log_event")
+    monkeypatch.setattr(scheduled, "log_event", paused)
+
+    erasing = start(prescriptions_erase_expired)
+    assert reached.wait(TIMEOUT)  # copies deleted, the prescription's row still locked
+    sending = start(lambda: notifications.send(prescription.pk, notifications.REJECTED))
+    wait_until_a_query_waits_for_a_lock()
+    release.set()
+
+    assert erasing() == 1
+    sending()
+    assert mail.outbox[-1].subject == f"Your prescription {prescription.reference} was not approved"
+    assert not Email.objects.filter(user=customer).exists()
+    assert not Notification.objects.filter(recipient=customer).exists()
