@@ -217,6 +217,24 @@ def test_nothing_more_is_sent_or_stored_about_an_erased_prescription(sent, erase
     assert not Email.objects.exists() and not Notification.objects.exists()
 
 
+def test_an_erasure_that_fails_keeps_the_copies_with_the_details_it_did_not_erase(
+    monkeypatch, sent, customer, medicine
+):
+    prescription = rejected_and_expired(sent, customer, medicine)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the audit could not be written")
+
+    monkeypatch.setattr(scheduled, "log_event", broken)
+    with pytest.raises(RuntimeError):
+        prescriptions_erase_expired()
+
+    prescription.refresh_from_db()
+    assert prescription.erased_at is None and prescription.patient_name
+    assert Email.objects.filter(user=customer).count() == 2
+    assert NoticeCopy.objects.filter(prescription=prescription).count() == 4
+
+
 @pytest.mark.django_db(transaction=True, available_apps=[app.name for app in apps.get_app_configs()])
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite ignores SELECT ... FOR UPDATE")
 def test_a_message_sent_while_its_prescription_is_being_erased_leaves_no_copy(monkeypatch, customer, medicine):
