@@ -515,6 +515,33 @@ class PrescriptionEvent(AppendOnly):
         return f"{self.get_action_display()} ({self.prescription_id})"
 
 
+class NoticeCopy(models.Model):
+    """A stored copy of an email or on-site notice about a prescription (Oscar keeps both per user).
+
+    Their text holds the medicines and the pharmacist's reasons, so the
+    retention rule deletes them with the prescription's details; this link is
+    how it finds them even when the shop has reworded the messages.
+    """
+
+    prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE, related_name="+")
+    email = models.ForeignKey("communication.Email", on_delete=models.CASCADE, null=True, related_name="+")
+    notification = models.ForeignKey(
+        "communication.Notification", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email__isnull=False, notification__isnull=True)
+                | Q(email__isnull=True, notification__isnull=False),
+                name="rx_notice_copy_one_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Copy of a message about prescription {self.prescription_id}"
+
+
 class Interaction(models.Model):
     """Two classes of medicine that must not be ordered together.
 

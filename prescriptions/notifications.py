@@ -16,11 +16,12 @@ from django.db import transaction
 from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 
-from prescriptions.models import Prescription
+from prescriptions.models import NoticeCopy, Prescription
 
 logger = logging.getLogger(__name__)
 
 CommunicationEventType = get_model("communication", "CommunicationEventType")
+Notification = get_model("communication", "Notification")
 Dispatcher = get_class("communication.utils", "Dispatcher")
 
 RECEIVED = "PRESCRIPTION_RECEIVED"
@@ -38,6 +39,41 @@ EVENT_TYPES = {
     REVOKED: "Prescription revoked",
     EXPIRING: "Prescription approval about to expire",
 }
+
+
+class CopyRecordingDispatcher(Dispatcher):
+    """Oscar's dispatcher, linking every copy it stores to the prescription the message is about.
+
+    Oscar keeps a copy of each email sent to a user and each notice in their
+    account; the retention rule finds them by this link and deletes them with
+    the prescription's details. Each copy is written with its link or not at
+    all, under a lock on the prescription's row, which the retention rule
+    takes too: a copy is either there before the erasure, which then deletes
+    it, or finds the prescription erased and is not kept.
+    """
+
+    def __init__(self, prescription: Prescription, **kwargs):
+        super().__init__(**kwargs)
+        self.prescription = prescription
+
+    def _still_kept(self) -> bool:
+        return Prescription.objects.select_for_update().filter(pk=self.prescription.pk, erased_at__isnull=True).exists()
+
+    def create_email(self, user, messages, email):
+        with transaction.atomic():
+            if not self._still_kept():
+                return None
+            row = super().create_email(user, messages, email)
+            if row is not None:
+                NoticeCopy.objects.create(prescription=self.prescription, email=row)
+        return row
+
+    def notify_user(self, user, subject, **kwargs):
+        with transaction.atomic():
+            if not self._still_kept():
+                return
+            notice = Notification.objects.create(recipient=user, subject=subject, **kwargs)
+            NoticeCopy.objects.create(prescription=self.prescription, notification=notice)
 
 
 def send_on_commit(prescription: Prescription, code: str) -> None:
@@ -58,6 +94,9 @@ def send(prescription_pk: int, code: str) -> None:
             .prefetch_related("products", "items__product")
             .get(pk=prescription_pk)
         )
+        if prescription.erased_at is not None:
+            # Nothing more is said about a prescription whose retention is over.
+            return
         path = reverse("prescriptions:detail", kwargs={"public_id": prescription.public_id})
         site = Site.objects.get_current()
         context = {
@@ -68,7 +107,7 @@ def send(prescription_pk: int, code: str) -> None:
             "status_url": f"{settings.OSCAR_URL_SCHEMA}://{site.domain}{path}",
         }
         messages = CommunicationEventType.objects.get_and_render(code, context)
-        dispatcher = Dispatcher(logger=logger)
+        dispatcher = CopyRecordingDispatcher(prescription, logger=logger)
         dispatcher.dispatch_user_messages(prescription.user, messages)
         dispatcher.notify_user(prescription.user, messages["subject"], body=messages["body"])
     except Exception:
