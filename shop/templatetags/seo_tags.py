@@ -15,7 +15,9 @@ def absolute_url(url) -> str:
 @register.simple_tag(takes_context=True)
 def canonical_url(context) -> str:
     """The page's own address without its query string, except the page number of a listing."""
-    request = context["request"]
+    request = context.get("request")
+    if request is None:
+        return ""
     url = seo.absolute(request.path)
     page = request.GET.get("page", "")
     if page.isdigit() and int(page) > 1:

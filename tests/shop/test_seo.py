@@ -223,3 +223,44 @@ def test_the_cached_product_page_gives_each_visitor_its_own_nonce_on_the_json_ld
     nonces = [page.html.select_one('script[type="application/ld+json"]')["nonce"] for page in pages]
     headers = [page.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0] for page in pages]
     assert nonces == headers and nonces[0] != nonces[1]
+
+
+def test_a_page_rendered_without_a_request_leaves_the_canonical_link_out_rather_than_failing():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("oscar/base.html", {})
+
+    assert 'rel="canonical"' not in html and 'property="og:url"' not in html
+    assert 'property="og:image"' in html
+
+
+# The properties schema.org defines on each type the product page uses (schema.org/Product, /Drug,
+# /Offer, /BreadcrumbList, /ListItem; Drug is a Product and adds the last two).
+SCHEMA_PROPERTIES = {
+    "Product": {"@id", "name", "url", "description", "image", "sku", "productID", "category", "offers"},
+    "Drug": {"prescriptionStatus", "nonProprietaryName"},
+    "Offer": {"url", "price", "priceCurrency", "availability", "itemCondition"},
+    "BreadcrumbList": {"itemListElement"},
+    "ListItem": {"position", "name", "item"},
+}
+
+
+def undefined_properties(node) -> list[str]:
+    if isinstance(node, list):
+        return [problem for item in node for problem in undefined_properties(item)]
+    if not isinstance(node, dict):
+        return []
+    types = node.get("@type", [])
+    types = [types] if isinstance(types, str) else types
+    allowed = {"@type", "@context", "@graph"}.union(*(SCHEMA_PROPERTIES[t] for t in types))
+    problems = [f"{'/'.join(types)}.{key}" for key in node if key not in allowed]
+    return problems + [problem for value in node.values() for problem in undefined_properties(value)]
+
+
+@pytest.mark.parametrize("factory", [ProductFactory, RxProductFactory], ids=["cosmetic", "prescription"])
+def test_the_json_ld_uses_only_properties_schema_org_defines_on_its_types(django_app, factory):
+    product = factory(image=True, categories=[create_category("Acne")])
+
+    data = json_ld(django_app.get(product.get_absolute_url()))
+
+    assert undefined_properties(data) == []
