@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.flatpages",
+    "django.contrib.sitemaps",
     # Trigram lookups for the search's spelling corrections (they do nothing on SQLite).
     "django.contrib.postgres",
     "django_otp",
@@ -228,6 +229,19 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "shop" / "static"]
+# Files browsers ask for at the site's root (/favicon.ico, /apple-touch-icon.png),
+# served by whitenoise. Their names carry no hash, yet browsers fetch them on
+# every visit; a week's cache life is a fair trade for an icon that rarely changes.
+WHITENOISE_ROOT = BASE_DIR / "shop" / "root"
+ROOT_FILE_MAX_AGE = 60 * 60 * 24 * 7
+
+
+def _root_file_headers(headers, path, url):
+    if url.count("/") == 1:
+        headers["Cache-Control"] = f"public, max-age={ROOT_FILE_MAX_AGE}"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _root_file_headers
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # Let Django serve MEDIA_ROOT itself (local demo and tests only).
