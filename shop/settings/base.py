@@ -108,6 +108,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shop.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -323,6 +324,10 @@ OSCAR_DASHBOARD_NAVIGATION.insert(
         ],
     },
 )
+
+# /readyz reports the task queue as failing (without taking the server out of
+# the pool) once the oldest ready task has waited this many seconds.
+SHOP_READY_MAX_QUEUE_LAG = env.int("SHOP_READY_MAX_QUEUE_LAG", default=300)
 
 # Two-factor sign-in (shop/twofactor) for pharmacists and superusers: required
 # of all of them in production; here only of those who set it up, so the demo

@@ -67,6 +67,7 @@ SESSION_CACHE_ALIAS = "sessions"
 # The load balancer terminates TLS and says so in this header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# (/healthz and /readyz are answered before this redirect: shop.health.)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -157,3 +158,28 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 # shop/logging.py: every record goes through HealthDataFilter, which withholds
 # what Oscar's own log calls would write about medicines and recipients.
 LOGGING = production_logging(env("LOG_LEVEL", default="INFO"))
+
+# --- Error reports ------------------------------------------------------------------
+
+# Off unless SENTRY_DSN is set. Reports carry what the logs would: no request
+# body, cookies, local variables or exception text, and every string scrubbed
+# of email addresses and prescription references (shop.logging.sentry_before_send).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from shop.logging import sentry_before_breadcrumb, sentry_before_send
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=None),
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        include_local_variables=False,
+        max_request_body_size="never",
+        before_send=sentry_before_send,
+        before_breadcrumb=sentry_before_breadcrumb,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
