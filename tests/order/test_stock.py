@@ -1,6 +1,10 @@
 """An order never sells more than is in stock: the order's transaction locks and re-checks each stock record."""
 
+from functools import partial
+
 import pytest
+from django.apps import apps
+from django.db import connection
 from oscar.apps.checkout import signals as checkout_signals
 from oscar.apps.order.exceptions import UnableToPlaceOrder
 from oscar.core.loading import get_model
@@ -17,6 +21,13 @@ from tests.factories import (
     UserFactory,
     approve,
     submit_prescription,
+)
+from tests.prescriptions.test_concurrency import (
+    client_at_preview,
+    describe,
+    hold_until_all_arrive,
+    place_order_through,
+    run_together,
 )
 
 Basket = get_model("basket", "Basket")
@@ -187,3 +198,77 @@ def test_a_customer_who_loses_the_last_pack_at_place_order_is_told_and_keeps_the
     assert basket_page.status_code == 200
     basket_text = " ".join(basket_page.html.select_one("main").text.split())
     assert "Isotretinoin 20 mg capsules, 30 Unavailable" in basket_text
+
+
+# --- Buyers at the same moment (PostgreSQL) ------------------------------------------------
+
+at_once = pytest.mark.django_db(transaction=True, available_apps=[app.name for app in apps.get_app_configs()])
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite ignores SELECT ... FOR UPDATE; these run in CI's PostgreSQL pass",
+)
+
+
+@at_once
+@postgresql_only
+def test_four_buyers_for_two_packs_at_once_get_exactly_two_orders():
+    product = ProductFactory(title="Isotretinoin 20 mg capsules, 30", stockrecord__num_in_stock=2)
+    buyers = [UserFactory() for _ in range(4)]
+    baskets = [basket_with(buyer, (product, 1)) for buyer in buyers]
+
+    outcomes = run_together(
+        *(partial(create_order, basket=basket, user=buyer) for basket, buyer in zip(baskets, buyers, strict=True))
+    )
+
+    placed = [outcome for outcome in outcomes if isinstance(outcome, Order)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, OutOfStock)]
+    assert (len(placed), len(refused)) == (2, 2), outcomes
+    assert all(str(error).startswith("Isotretinoin 20 mg capsules, 30 has just sold out.") for error in refused)
+    assert sorted(Order.objects.values_list("pk", flat=True)) == sorted(order.pk for order in placed)
+    assert stock_of(product) == (2, 2)
+
+
+@at_once
+@postgresql_only
+def test_three_customers_placing_orders_for_the_last_pack_at_once_get_one_order_and_two_clear_refusals(
+    pakistan, monkeypatch
+):
+    # The measured case: every checkout had passed its availability check
+    # before any of them placed its order, and all three went through.
+    product = RxProductFactory(title="Isotretinoin 20 mg capsules, 30", stockrecord__num_in_stock=1)
+    customers = [UserFactory() for _ in range(3)]
+    prescriptions = [approve(submit_prescription(customer, [product]), quantity=1) for customer in customers]
+    clients = [client_at_preview(customer, add=product) for customer in customers]
+    hold_until_all_arrive(monkeypatch, len(clients))
+
+    responses = run_together(*(partial(place_order_through, client) for client in clients))
+
+    outcomes = sorted(describe(response) for response in responses)
+    assert outcomes == [
+        "200: Isotretinoin 20 mg capsules, 30 has just sold out. "
+        "Your basket is unchanged and no order was placed: please change it and try again.",
+    ] * 2 + ["302 to /checkout/thank-you/"], outcomes
+    order = Order.objects.get()
+    assert stock_of(product) == (1, 1)
+    for customer, prescription in zip(customers, prescriptions, strict=True):
+        ordered = customer == order.user
+        assert prescription.items.get().quantity_remaining == (0 if ordered else 1)
+        basket = Basket.objects.get(owner=customer)
+        assert basket.status == (Basket.SUBMITTED if ordered else Basket.OPEN)
+        assert [line.quantity for line in basket.all_lines()] == [1]
+
+
+@at_once
+@postgresql_only
+def test_two_baskets_holding_the_same_two_products_in_opposite_orders_never_deadlock():
+    first = ProductFactory(title="Adapalene gel", stockrecord__num_in_stock=1)
+    second = ProductFactory(title="Benzoyl peroxide wash", stockrecord__num_in_stock=1)
+    buyers = [UserFactory(), UserFactory()]
+    baskets = [basket_with(buyers[0], (first, 1), (second, 1)), basket_with(buyers[1], (second, 1), (first, 1))]
+
+    outcomes = run_together(
+        *(partial(create_order, basket=basket, user=buyer) for basket, buyer in zip(baskets, buyers, strict=True))
+    )
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Order", "OutOfStock"], outcomes
+    assert [stock_of(first), stock_of(second)] == [(1, 1), (1, 1)]
