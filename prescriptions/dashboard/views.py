@@ -335,12 +335,12 @@ class SupplyOrderView(generic.TemplateView):
     def post(self, request, *args, **kwargs):
         form = SupplyForm(request.POST, lines=self.lines)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.render_to_response(self.get_context_data(form=form))
         try:
             supply_record_order(order=self.order, pharmacist=request.user, entries=form.entries())
         except SupplyRefused as refused:
             form.add_refusal(refused)
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.render_to_response(self.get_context_data(form=form))
         messages.success(
             request, _("Supply of order %(number)s recorded: it can now be packed.") % {"number": self.order.number}
         )
@@ -389,7 +389,7 @@ class SupplyExportView(generic.TemplateView):
         if "download" not in request.GET:
             return self.render_to_response(self.get_context_data(form=form))
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.render_to_response(self.get_context_data(form=form))
         data = form.cleaned_data
         records = supply_selectors.supply_register(
             date_from=data["date_from"], date_to=data["date_to"], product=data["product"]
