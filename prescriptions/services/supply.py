@@ -113,6 +113,9 @@ def supply_record_order(
     today = today or timezone.localdate()
     # The order row alone: PostgreSQL refuses FOR UPDATE on the nullable side of the join to the address.
     order = Order.objects.select_for_update(of=("self",)).select_related("shipping_address").get(pk=order.pk)
+    if order.user_id is not None and order.user_id == pharmacist.pk:
+        # The final check is a second pair of eyes, as the approval is (decisions refuses one's own prescription).
+        raise SupplyRefused([_("You cannot make the final check of your own order; ask another pharmacist.")])
     if order.status in CLOSED_STATUSES:
         raise SupplyRefused([_("Order %(number)s is %(status)s: nothing to supply.") % _order_words(order)])
     lines = list(

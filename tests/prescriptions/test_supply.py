@@ -157,6 +157,26 @@ def test_a_cancelled_order_is_not_supplied(customer, medicine, pharmacist):
     assert order not in orders_to_dispense()
 
 
+def test_a_pharmacist_cannot_supply_their_own_order(medicine, pharmacist):
+    order = rx_order(pharmacist, medicine)
+
+    with pytest.raises(SupplyRefused, match="your own order"):
+        supply_record_order(order=order, pharmacist=pharmacist, entries=good_entries(order))
+    assert not SupplyRecord.objects.exists()
+
+
+def test_the_order_is_handed_on_as_dispensed_once_per_recording(customer, medicine, pharmacist, caplog):
+    order = rx_order(customer, medicine)
+    caplog.set_level("INFO", logger="prescriptions.services.supply")
+
+    supply_record_order(order=order, pharmacist=pharmacist, entries=good_entries(order))
+    with pytest.raises(SupplyRefused):
+        supply_record_order(order=order, pharmacist=pharmacist, entries=good_entries(order))
+
+    handed_on = [r for r in caplog.records if r.name == "prescriptions.services.supply"]
+    assert [(r.getMessage(), r.order_number) for r in handed_on] == [("supply recorded", str(order.number))]
+
+
 @pytest.mark.parametrize("who", ["customer", "staff"])
 def test_only_a_pharmacist_records_a_supply(customer, medicine, who):
     order = rx_order(customer, medicine)
