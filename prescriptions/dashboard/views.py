@@ -315,9 +315,9 @@ class SupplyOrderView(generic.TemplateView):
     template_name = "prescriptions/dashboard/supply_order.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.order = get_object_or_404(
-            supply_selectors.Order.objects.select_related("shipping_address"), number=kwargs["number"]
-        )
+        self.order = supply_selectors.order_for_supply(number=kwargs["number"])
+        if self.order is None:
+            raise Http404
         self.lines = supply_selectors.rx_lines_for_supply(order=self.order)
         return super().dispatch(request, *args, **kwargs)
 

@@ -25,6 +25,11 @@ def undispensed_rx_lines(order) -> list:
     )
 
 
+def order_for_supply(*, number: str):
+    """The order the pharmacist checks, with its delivery address, or None."""
+    return Order.objects.select_related("shipping_address").filter(number=number).first()
+
+
 def rx_lines_for_supply(*, order) -> list:
     """The order's prescription lines with the prescription, patient and quantity the supply form shows."""
     return list(

@@ -408,6 +408,25 @@ def test_bad_input_on_the_form_is_shown_beside_the_field(
     assert not SupplyRecord.objects.exists()
 
 
+def test_a_form_sent_after_another_pharmacist_recorded_the_supply_says_so(django_app, customer, medicine, pharmacist):
+    order = rx_order(customer, medicine)
+    [line] = rx_lines(order)
+    form = django_app.get(supply_url(order), user=pharmacist).forms["supply_form"]
+    form[f"batch_{line.pk}"] = "LATE-1"
+    form[f"expiry_{line.pk}"] = GOOD_EXPIRY.isoformat()
+    supply_record_order(order=order, pharmacist=pharmacist_user(), entries=good_entries(order))
+
+    response = form.submit()
+
+    assert "already recorded by Ayesha Siddiqui" in response.text
+    assert "B-2026/117" in response.text
+    assert list(SupplyRecord.objects.values_list("batch_number", flat=True)) == ["B-2026/117"]
+
+
+def test_an_unknown_order_is_not_found(django_app, pharmacist):
+    django_app.get(reverse("dashboard:pharmacy-supply-order", args=["no-such-order"]), user=pharmacist, status=404)
+
+
 def test_the_order_page_in_the_dashboard_shows_the_supply(django_app, customer, medicine, pharmacist):
     order = rx_order(customer, medicine)
     admin = UserFactory(is_staff=True, is_superuser=True)
