@@ -108,6 +108,13 @@ def test_superusers_need_a_code_too(client, required):
     assert client.get("/admin/")["Location"].startswith("/accounts/two-factor/")
 
 
+def test_the_shop_itself_stays_open_to_a_pharmacist_who_owes_a_code(client, required):
+    sign_in(client, pharmacist_user())
+
+    assert client.get("/").status_code == 200
+    assert client.get("/accounts/prescriptions/")["Location"].startswith("/accounts/two-factor/")
+
+
 def test_customers_never_see_a_code_page(client, required, customer):
     sign_in(client, customer)
 
