@@ -15,12 +15,17 @@ from decimal import Decimal
 import pytest
 import redis
 from django.core.cache import caches
+from django.utils import timezone
 from oscar.core.loading import get_model
 
+from prescriptions import previews
+from prescriptions.services.customer import prescription_submit
+from prescriptions.uploads import CleanFile
 from shop import cache as shop_cache
 from shop.ratelimit import clear_local_counts
-from tests.checkout_steps import add_to_basket, checkout_to_preview
-from tests.factories import PASSWORD, ProductFactory, UserFactory, create_category
+from tests.checkout_steps import add_to_basket, checkout_to_preview, choose_method
+from tests.factories import PASSWORD, ProductFactory, RxProductFactory, UserFactory, create_category
+from tests.files import pdf_bytes
 
 Order = get_model("order", "Order")
 Session = get_model("sessions", "Session")
@@ -236,6 +241,39 @@ def test_a_stalled_redis_holds_a_request_for_well_under_a_second_and_keeps_the_s
     assert_still_logged_in(shopper, cookie)
 
 
+def test_a_logout_while_redis_stalls_is_not_undone_by_its_old_cached_copy_when_redis_answers_again(shopper, redis_shop):
+    old_cookie = session_cookie(shopper)
+    redis_shop.pause()
+    shopper.get("/accounts/logout/")
+    redis_shop.resume()
+    time.sleep(RETRY_AFTER + 0.1)
+    assert shopper.get("/").status_code == 200  # the first call after the pause deletes what the logout could not
+
+    shopper.set_cookie("sessionid", old_cookie)
+    page = shopper.get("/accounts/profile/")
+
+    assert page.status_code == 302
+    assert "/accounts/login/" in page.location
+    assert not redis_shop.keys(1)
+
+
+def test_a_checkout_step_saved_while_redis_stalls_is_not_rolled_back_when_redis_answers_again(
+    shopper, redis_shop, pakistan
+):
+    add_to_basket(shopper, ProductFactory(title="Sunscreen SPF 50", stockrecord__price=Decimal("2650")))
+    assert "Rs\xa02,900" in checkout_to_preview(shopper, method="standard").text
+    redis_shop.pause()
+    express = choose_method(shopper.get("/checkout/shipping-method/"), "express")
+    redis_shop.resume()
+    time.sleep(RETRY_AFTER + 0.1)
+
+    preview = shopper.get("/checkout/preview/")
+
+    assert express.status_code == 302
+    assert "Rs\xa03,250" in preview.text  # 2,650 with express delivery (600), not standard's 2,900
+    assert "Rs\xa02,900" not in preview.text
+
+
 def test_checkout_places_the_order_with_redis_stopped(shopper, redis_shop, pakistan):
     add_to_basket(shopper, ProductFactory(title="Sunscreen SPF 50", stockrecord__price=Decimal("2650")))
     redis_shop.stop()
@@ -262,6 +300,23 @@ def test_checkout_places_the_order_promptly_when_redis_stalls_before_the_last_st
     assert placed.status_code == 302
     assert took < STALL_BOUND, took
     assert order.number in confirmation.text
+
+
+def test_the_pages_of_a_pdf_prescription_are_drawn_with_redis_stopped(redis_shop, customer):
+    prescription = prescription_submit(
+        user=customer,
+        clean_file=CleanFile(pdf_bytes(pages=1), "application/pdf", ".pdf", "pdf"),
+        patient_name="Sana Qureshi",
+        prescriber_name="Dr. Farah Khan",
+        prescriber_registration="12345-P",
+        issued_on=timezone.localdate(),
+        products=[RxProductFactory(title="Isotretinoin 20 mg capsules")],
+    )
+    redis_shop.stop()
+
+    previews.render_and_store(prescription.file)
+
+    assert previews.stored_pages(prescription.file).count == 1
 
 
 def login_attempt(app, email, password="wrong-password"):
