@@ -141,7 +141,11 @@ _WRITES = {"set", "add", "delete", "incr", "decr", "touch", "expire", "persist",
 
 
 def _written_keys(signature: inspect.Signature, self, args, kwargs) -> list[tuple[str, int | None]]:
-    bound = signature.bind(self, *args, **kwargs).arguments
+    try:
+        bound = signature.bind(self, *args, **kwargs).arguments
+    except TypeError:
+        # The call itself was wrong; the write never happened.
+        return []
     version = bound.get("version")
     if "data" in bound:
         keys = list(bound["data"])
