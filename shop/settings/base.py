@@ -170,6 +170,9 @@ LOGIN_REDIRECT_URL = "customer:summary"
 # --- Cache and sessions -----------------------------------------------------
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shop")}
+# A rate-limit count the cache cannot keep is counted in the process instead
+# (shop/ratelimit.py says why), not refused.
+RATELIMIT_FAIL_OPEN = True
 
 # --- Task queue -------------------------------------------------------------
 

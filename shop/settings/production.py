@@ -1,7 +1,8 @@
 """Production: PostgreSQL, Redis, private object storage, HTTPS only.
 
 Every app server is interchangeable and keeps nothing on its own disk:
-sessions and rate-limit counters are in Redis, data in PostgreSQL, product
+data and sessions are in PostgreSQL, the cache (with sessions read through
+it) and rate-limit counters in Redis, which may fail (shop/cache.py), product
 pictures and prescriptions in object storage, static files are built into the
 release (collectstatic) and served by whitenoise. Secrets come only from the
 environment: the app refuses to start without them.
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from shop.cache import redis_cache
 from shop.logging import production_logging
 
 from .base import *  # noqa: F403
@@ -39,27 +41,21 @@ def _next_database(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database + 1}"))
 
 
-def _redis(url: str, prefix: str) -> dict:
-    return {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": url,
-        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-        "KEY_PREFIX": prefix,
-    }
-
-
-# The page cache and rate-limit counters may be evicted (maxmemory-policy
-# allkeys-lru); sessions must not be, or a full cache logs customers out in
-# the middle of a checkout. So sessions have a Redis database of their own.
-# Redis applies maxmemory-policy to a whole server, so in production
-# REDIS_SESSIONS_URL names a second server set to noeviction; the default, the
-# next database on the cache's server, only keeps the two apart (a FLUSHDB of
-# the cache leaves sessions alone). See the README.
+# shop/cache.py: every Redis call may fail and then counts as a miss, with
+# timeouts of a quarter of a second, so a dead or stalled Redis slows pages
+# down a little and breaks none.
+#
+# Sessions are rows in the database, read through the cache (cached_db): a
+# Redis that is down, flushed or evicting (maxmemory-policy allkeys-lru) costs
+# a database read, never a session. They still keep a Redis database of their
+# own (REDIS_SESSIONS_URL, by default the next database on the cache's server),
+# so that a FLUSHDB of the page cache does not also send every session read to
+# the database at once.
 CACHES = {
-    "default": _redis(env("REDIS_URL"), "shop"),
-    "sessions": _redis(env("REDIS_SESSIONS_URL", default=_next_database(env("REDIS_URL"))), "session"),
+    "default": redis_cache(env("REDIS_URL"), "shop"),
+    "sessions": redis_cache(env("REDIS_SESSIONS_URL", default=_next_database(env("REDIS_URL"))), "session"),
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "sessions"
 
 # --- HTTPS and cookies ----------------------------------------------------------
