@@ -487,6 +487,7 @@ class PrescriptionEvent(AppendOnly):
         RESUBMIT_REQUESTED = "resubmit", _("Clearer upload requested")
         REVOKED = "revoked", _("Revoked")
         DISPENSED = "dispensed", _("Dispensed against an order")
+        RETURNED = "returned", _("Packs given back (order cancelled or returned)")
         FILE_VIEWED = "file_viewed", _("File viewed by staff")
         REMINDER_SENT = "reminder_sent", _("Expiry reminder sent")
         ERASED = "erased", _("File and patient details deleted (retention period over)")
