@@ -46,8 +46,17 @@ CANCELLED = "Cancelled"
 STAFF_CANCELLABLE = (PENDING, DISPENSED, PACKED)
 CUSTOMER_CANCELLABLE = (PENDING,)
 
-# Shipping events that only the services below record, each with its status change.
-PIPELINE_SHIPPING_EVENTS = ("dispensed", "packed", "dispatched", "delivered", "returned", "cancelled")
+# Shipping events that only the services below record, each with its status change
+# (seeded by order/migrations/0022_order_pipeline.py).
+PIPELINE_SHIPPING_EVENTS = {
+    "dispensed": "Dispensed",
+    "packed": "Packed",
+    "dispatched": "Dispatched",
+    "delivered": "Delivered",
+    "returned": "Returned",
+    "cancelled": "Cancelled",
+}
+CASH_COLLECTED = ("cash-collected", "Cash collected")
 
 TRACKING_NUMBER = re.compile(r"[A-Za-z0-9-]{6,30}")
 
@@ -100,7 +109,11 @@ def _set_status(order: Order, new_status: str, *, actor: Actor, note: str) -> No
 
 
 def _shipping_event(order: Order, code: str, *, notes: str = ""):
-    event = order.shipping_events.create(event_type=ShippingEventType.objects.get(code=code), notes=notes)
+    # get_or_create: a database flushed after a transactional test has lost the seeded rows.
+    event_type, _created = ShippingEventType.objects.get_or_create(
+        code=code, defaults={"name": PIPELINE_SHIPPING_EVENTS[code]}
+    )
+    event = order.shipping_events.create(event_type=event_type, notes=notes)
     for line in order.lines.all():
         event.line_quantities.create(line=line, quantity=line.quantity)
     return event
@@ -200,7 +213,9 @@ def order_deliver(*, order: Order, actor: Actor, cash_collected: Decimal) -> Ord
         _set_status(order, DELIVERED, actor=actor, note=_("Cash collected: PKR %s.") % cash_collected)
         delivered = _shipping_event(order, "delivered")
         payment = order.payment_events.create(
-            event_type=PaymentEventType.objects.get(code="cash-collected"),
+            event_type=PaymentEventType.objects.get_or_create(
+                code=CASH_COLLECTED[0], defaults={"name": CASH_COLLECTED[1]}
+            )[0],
             amount=cash_collected,
             reference=order.number,
             shipping_event=delivered,
