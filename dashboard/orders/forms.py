@@ -18,12 +18,16 @@ class DispatchForm(forms.Form):
 
 class DeliverForm(forms.Form):
     cash_collected = forms.DecimalField(
-        label=_("Cash collected (PKR)"), min_value=Decimal("0"), max_digits=12, decimal_places=2
+        label=_("Cash collected (PKR)"),
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01", "min": "0"}),
     )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500)
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.TextInput(attrs={"class": "form-control"}))
 
 
 def form_errors(form: forms.Form) -> str:

@@ -1,5 +1,6 @@
 """The life of an order after checkout: dispensing, packing, dispatch, delivery, cancellation and return."""
 
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from oscar.test.factories import create_order
 
 from checkout.services import cash_on_delivery_source
 from order import services
-from order.selectors import customer_can_cancel
+from order.selectors import customer_can_cancel, order_tracking
 from order.services import TransitionRefused
 from prescriptions.models import DispensingPolicy, PrescriptionEvent
 from prescriptions.services.customer import risk_acknowledge
@@ -25,6 +26,7 @@ from tests.factories import (
 
 Basket = get_model("basket", "Basket")
 StockRecord = get_model("partner", "StockRecord")
+Order = get_model("order", "Order")
 
 pytestmark = pytest.mark.django_db
 
@@ -200,11 +202,14 @@ def test_dispatch_consumes_the_stock_and_records_courier_and_tracking_number(cus
     assert set(order.lines.values_list("status", flat=True)) == {"Dispatched"}
     event = order.shipping_events.get(event_type__code="dispatched")
     assert event.notes == "leopards:LP-9876543"
-    assert services.tracking_url(courier="leopards", tracking_number="LP-9876543").endswith("LP-9876543")
+    tracking = order_tracking(order)
+    assert (tracking.courier, tracking.number) == ("Leopards Courier", "LP-9876543")
+    assert tracking.url == "https://www.leopardscourier.com/tracking?cn=LP-9876543"
 
 
 def test_dispatch_only_from_packed(customer, cleanser, staff):
     order = place(customer, (cleanser, 1))
+    assert order_tracking(order) is None
     with pytest.raises(TransitionRefused, match="cannot be dispatched: it is Pending"):
         services.order_dispatch(order=order, actor=staff, courier="tcs", tracking_number="123456")
     assert stock(cleanser) == (50, 1)
@@ -311,3 +316,23 @@ def test_an_order_cancelled_through_the_service_no_longer_counts_in_the_interact
     services.order_cancel(order=vitamins, actor=staff, reason="Customer chose the retinoid")
 
     assert place(customer, (retinoid, 1)).lines.count() == 1
+
+
+def test_the_pipeline_migration_moves_being_processed_orders_and_lines_to_pending(customer, cleanser):
+    from django.apps import apps
+
+    migration = importlib.import_module("order.migrations.0022_order_pipeline")
+    order = place(customer, (cleanser, 1))
+    Order.objects.filter(pk=order.pk).update(status="Being processed")
+    order.lines.update(status="Being processed")
+    Order.objects.filter(pk=place(customer, (cleanser, 1)).pk).update(status="Dispatched")
+
+    migration.forwards(apps, None)
+
+    order.refresh_from_db()
+    assert order.status == "Pending"
+    assert set(order.lines.values_list("status", flat=True)) == {"Pending"}
+    assert Order.objects.filter(status="Dispatched").count() == 1
+    assert set(get_model("order", "ShippingEventType").objects.values_list("code", flat=True)) >= set(
+        services.PIPELINE_SHIPPING_EVENTS
+    )
