@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from oscar.apps.order.exceptions import InvalidOrderStatus
+from oscar.apps.partner.exceptions import InvalidStockAdjustment
 from oscar.core.loading import get_class, get_model
 
 from checkout.services import CASH_ON_DELIVERY
@@ -72,9 +73,14 @@ class TransitionRefused(Exception):
 
 
 def _lock(order: Order) -> Order:
-    """The order row, locked until the transaction ends, with its status as committed."""
-    locked = Order.objects.select_for_update().get(pk=order.pk)
-    order.status = locked.status
+    """Lock the order row until the transaction ends, and read it again as committed.
+
+    The whole row is read again, not only its status: Oscar's ``set_status``
+    saves every field, and the caller's copy may be older than another
+    person's change.
+    """
+    list(Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True))
+    order.refresh_from_db()
     return order
 
 
@@ -194,7 +200,15 @@ def order_dispatch(*, order: Order, actor: Actor, courier: str, tracking_number:
                 _("Order %(number)s has no stock allocated to it any more; check the stock records.")
                 % {"number": order.number}
             )
-        handler.consume_stock_allocations(order, lines, [line.quantity for line in lines])
+        try:
+            handler.consume_stock_allocations(order, lines, [line.quantity for line in lines])
+        except InvalidStockAdjustment as refused:
+            # More allocated than on the shelf: the stock record was edited
+            # down after the order. Nothing is consumed (the transaction rolls back).
+            raise TransitionRefused(
+                _("The shelf holds fewer packs than order %(number)s needs; correct the stock record first.")
+                % {"number": order.number}
+            ) from refused
         _set_status(order, DISPATCHED, actor=actor, note=f"{name} {number}")
         # The timeline and the customer's tracking link read the courier
         # code and number back from the event's notes ("code:number").

@@ -122,7 +122,7 @@ def prescriptions_dispense(
             action=PrescriptionEvent.Action.DISPENSED,
             reason=f"Order {order.number}: {dispense.quantity} x product {dispense.item.product_id}",
             data={
-                "order": order.number,
+                "order": str(order.number),
                 "line": dispense.order_line_id,
                 "item": dispense.item_id,
                 "quantity": dispense.quantity,
@@ -160,7 +160,7 @@ def prescriptions_return_for_order(
     taken_events = PrescriptionEvent.objects.filter(
         prescription__in={item.prescription_id for item in items.values()},
         action=PrescriptionEvent.Action.DISPENSED,
-        data__order=order.number,
+        data__order=str(order.number),
     )
     for event in taken_events:
         item_id = event.data.get("item")
@@ -176,6 +176,11 @@ def prescriptions_return_for_order(
             actor=actor,
             action=PrescriptionEvent.Action.RETURNED,
             reason=f"Order {order.number}: {reason}",
-            data={"order": order.number, "item": item.pk, "given_back": quantity, "remaining": item.quantity_remaining},
+            data={
+                "order": str(order.number),
+                "item": item.pk,
+                "given_back": quantity,
+                "remaining": item.quantity_remaining,
+            },
         )
     return list(items.values())

@@ -215,6 +215,20 @@ def test_dispatch_only_from_packed(customer, cleanser, staff):
     assert stock(cleanser) == (50, 1)
 
 
+def test_dispatch_is_refused_when_the_shelf_holds_fewer_packs_than_allocated(customer, cleanser, staff):
+    order = place(customer, (cleanser, 3))
+    services.order_pack(order=order, actor=staff)
+    StockRecord.objects.filter(product=cleanser).update(num_in_stock=2)
+
+    with pytest.raises(TransitionRefused, match="fewer packs than order"):
+        services.order_dispatch(order=order, actor=staff, courier="tcs", tracking_number="TCS123456")
+
+    assert stock(cleanser) == (2, 3)
+    order.refresh_from_db()
+    assert order.status == "Packed"
+    assert order.lines.get().num_allocated == 3
+
+
 @pytest.mark.parametrize("number", ["12345", "A" * 31, "12 3456", "ABC/12345", ""])
 def test_a_bad_tracking_number_is_refused_with_a_clear_message(customer, cleanser, staff, number):
     order = place(customer, (cleanser, 1))
