@@ -9,6 +9,23 @@ from order import selectors, services
 from order.services import TransitionRefused
 
 
+class OrderListView(views.OrderListView):
+    def change_order_status(self, request, order):
+        # The bulk "change status" action: each order is refused or moved on its own.
+        if not request.user.is_staff:
+            messages.error(request, _("Only shop staff can move an order along."))
+            return
+        new_status = request.POST.get("new_status", "").strip()
+        try:
+            self.get_handler(user=request.user).handle_order_status_change(order, new_status)
+        except TransitionRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.info(
+                request, _("Order %(number)s is now %(status)s.") % {"number": order.number, "status": new_status}
+            )
+
+
 class OrderDetailView(views.OrderDetailView):
     """Oscar's order page, with a button for each step of the pipeline (``order.services``)."""
 

@@ -191,3 +191,29 @@ def test_a_partner_sees_the_order_but_cannot_move_it(django_app, customer, clean
     assert any("Only shop staff" in m for m in messages_of(response))
     order.refresh_from_db()
     assert order.status == "Pending"
+
+
+def test_the_order_lists_bulk_status_change_refuses_each_illegal_step_with_a_message(
+    django_app, customer, cleanser, rx_order, staff
+):
+    rx, _item = rx_order
+    plain = place(customer, (cleanser, 1))
+    token = django_app.get("/dashboard/orders/", user=staff).forms["orders_form"]["csrfmiddlewaretoken"].value
+
+    response = django_app.post(
+        "/dashboard/orders/",
+        {
+            "action": "change_order_statuses",
+            "new_status": "Packed",
+            "selected_order": [str(rx.pk), str(plain.pk)],
+            "csrfmiddlewaretoken": token,
+        },
+        user=staff,
+    ).follow()
+
+    assert response.status_code == 200
+    shown = messages_of(response)
+    assert any(f"Order {rx.number} holds prescription medicine" in m for m in shown)
+    assert any(f"Order {plain.number} is now Packed" in m for m in shown)
+    assert Order.objects.get(pk=rx.pk).status == "Pending"
+    assert Order.objects.get(pk=plain.pk).status == "Packed"
