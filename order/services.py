@@ -256,10 +256,10 @@ def order_cancel(*, order: Order, actor: Actor, reason: str, by_customer: bool =
         if by_customer:
             if order.user_id is None or actor is None or actor.pk != order.user_id:
                 raise TransitionRefused(_("Only the customer who placed the order can cancel it here."))
-            if order.status not in CUSTOMER_CANCELLABLE:
+            if order.status not in (*CUSTOMER_CANCELLABLE, CANCELLED):
                 raise TransitionRefused(
-                    _("Order %(number)s is already being prepared and can no longer be cancelled here; call us.")
-                    % {"number": order.number}
+                    _("Order %(number)s can no longer be cancelled here (it is %(status)s); please call us.")
+                    % {"number": order.number, "status": order.status}
                 )
         _require(order, STAFF_CANCELLABLE, _("cancelled"))
         lines = list(order.lines.select_related("stockrecord").order_by("stockrecord_id", "pk"))

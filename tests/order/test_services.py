@@ -136,7 +136,7 @@ def test_customer_may_cancel_while_pending_but_not_after_dispensing(rx_order, cu
     services.order_mark_dispensed(order, staff)
 
     assert not customer_can_cancel(order)
-    with pytest.raises(TransitionRefused, match="can no longer be cancelled here"):
+    with pytest.raises(TransitionRefused, match=r"can no longer be cancelled here \(it is Dispensed\)"):
         services.order_cancel(order=order, actor=customer, reason="Changed my mind", by_customer=True)
     item.refresh_from_db()
     assert item.quantity_remaining == 0
@@ -155,6 +155,8 @@ def test_customer_cancels_their_own_pending_order_only(rx_order, customer):
 
     item.refresh_from_db()
     assert item.quantity_remaining == 3
+    with pytest.raises(TransitionRefused, match="cannot be cancelled: it is Cancelled"):
+        services.order_cancel(order=order, actor=customer, reason="Clicked twice", by_customer=True)
 
 
 def test_staff_cannot_cancel_after_dispatch(customer, cleanser, staff):
