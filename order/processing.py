@@ -12,10 +12,15 @@ from order import services
 
 
 class EventHandler(processing.EventHandler):
-    def handle_order_status_change(self, order, new_status, note_msg=None):
-        if new_status == order.status:
-            return
-        services.order_change_status(order=order, actor=self.user, new_status=new_status, note=note_msg or "")
+    def handle_order_status_change(self, order, new_status, note_msg=None, **details):
+        """``details``: courier and tracking_number for Dispatched, cash_collected for Delivered.
+
+        Asking for the status the order already has is refused like any other
+        step it cannot make: that is the second click of a double click.
+        """
+        services.order_change_status(
+            order=order, actor=self.user, new_status=new_status, note=note_msg or "", **details
+        )
 
     def handle_shipping_event(self, order, event_type, lines, line_quantities, **kwargs):
         # The pipeline's own events carry a status change and its records

@@ -288,8 +288,22 @@ def order_return(*, order: Order, actor: Actor, reason: str) -> Order:
     return order
 
 
-def order_change_status(*, order: Order, actor: Actor, new_status: str, note: str = "") -> Order:
-    """A bare "set the status" request (Oscar's dashboard form, a script), sent to the step it means."""
+def order_change_status(
+    *,
+    order: Order,
+    actor: Actor,
+    new_status: str,
+    note: str = "",
+    courier: str | None = None,
+    tracking_number: str | None = None,
+    cash_collected: Decimal | None = None,
+) -> Order:
+    """A request for a new status (the dashboard, a script), sent to the step it means.
+
+    ``note`` is the reason for a cancellation or a return. Dispatch needs the
+    courier and tracking number, delivery the cash collected: a bare status
+    change to either is refused with a pointer to the form that asks for them.
+    """
     if new_status == CANCELLED:
         return order_cancel(order=order, actor=actor, reason=note or _("Cancelled by staff."))
     if new_status == PACKED:
@@ -303,9 +317,13 @@ def order_change_status(*, order: Order, actor: Actor, new_status: str, note: st
             )
         return order_mark_dispensed(order, actor)
     if new_status == DISPATCHED:
-        raise TransitionRefused(_("Dispatch with the courier and tracking number form."))
+        if courier is None or tracking_number is None:
+            raise TransitionRefused(_("Dispatch with the courier and tracking number form."))
+        return order_dispatch(order=order, actor=actor, courier=courier, tracking_number=tracking_number)
     if new_status == DELIVERED:
-        raise TransitionRefused(_("Mark delivered with the cash collected form."))
+        if cash_collected is None:
+            raise TransitionRefused(_("Mark delivered with the cash collected form."))
+        return order_deliver(order=order, actor=actor, cash_collected=cash_collected)
     raise TransitionRefused(
         _("Order %(number)s cannot go from %(old)s to %(new)s.")
         % {"number": order.number, "old": order.status, "new": new_status}

@@ -27,7 +27,11 @@ class OrderListView(views.OrderListView):
 
 
 class OrderDetailView(views.OrderDetailView):
-    """Oscar's order page, with a button for each step of the pipeline (``order.services``)."""
+    """Oscar's order page, with a button for each step of the pipeline.
+
+    Every button goes through the event handler (``order.processing``), as
+    Oscar's own status form does, and so to ``order.services``.
+    """
 
     order_actions = (
         *views.OrderDetailView.order_actions,
@@ -84,7 +88,7 @@ class OrderDetailView(views.OrderDetailView):
     def pack_order(self, request, order):
         return self._step(
             request,
-            lambda: services.order_pack(order=order, actor=request.user),
+            lambda: self.get_handler(user=request.user).handle_order_status_change(order, services.PACKED),
             _("Order %s is packed.") % order.number,
         )
 
@@ -94,7 +98,9 @@ class OrderDetailView(views.OrderDetailView):
             return self.reload_page(error=form_errors(form))
         return self._step(
             request,
-            lambda: services.order_dispatch(order=order, actor=request.user, **form.cleaned_data),
+            lambda: self.get_handler(user=request.user).handle_order_status_change(
+                order, services.DISPATCHED, **form.cleaned_data
+            ),
             _("Order %s is dispatched.") % order.number,
         )
 
@@ -104,7 +110,9 @@ class OrderDetailView(views.OrderDetailView):
             return self.reload_page(error=form_errors(form))
         return self._step(
             request,
-            lambda: services.order_deliver(order=order, actor=request.user, **form.cleaned_data),
+            lambda: self.get_handler(user=request.user).handle_order_status_change(
+                order, services.DELIVERED, **form.cleaned_data
+            ),
             _("Order %s is delivered.") % order.number,
         )
 
@@ -114,7 +122,9 @@ class OrderDetailView(views.OrderDetailView):
             return self.reload_page(error=form_errors(form))
         return self._step(
             request,
-            lambda: services.order_cancel(order=order, actor=request.user, reason=form.cleaned_data["reason"]),
+            lambda: self.get_handler(user=request.user).handle_order_status_change(
+                order, services.CANCELLED, note_msg=form.cleaned_data["reason"]
+            ),
             _("Order %s is cancelled; its stock and prescriptions are released.") % order.number,
         )
 
@@ -124,7 +134,9 @@ class OrderDetailView(views.OrderDetailView):
             return self.reload_page(error=form_errors(form))
         return self._step(
             request,
-            lambda: services.order_return(order=order, actor=request.user, reason=form.cleaned_data["reason"]),
+            lambda: self.get_handler(user=request.user).handle_order_status_change(
+                order, services.RETURNED, note_msg=form.cleaned_data["reason"]
+            ),
             _("Order %s is marked returned; its prescriptions cover the packs again.") % order.number,
         )
 

@@ -217,3 +217,17 @@ def test_the_order_lists_bulk_status_change_refuses_each_illegal_step_with_a_mes
     assert any(f"Order {plain.number} is now Packed" in m for m in shown)
     assert Order.objects.get(pk=rx.pk).status == "Pending"
     assert Order.objects.get(pk=plain.pk).status == "Packed"
+
+
+def test_a_second_click_on_cancel_is_told_the_order_is_already_cancelled(django_app, rx_order, staff):
+    order, item = rx_order
+    form = page(django_app, order, staff).forms["pipeline-cancel"]
+    form["reason"] = "Customer phoned"
+    form.submit()
+
+    response = form.submit().follow()
+
+    assert any("cannot be cancelled: it is Cancelled" in m for m in messages_of(response))
+    item.refresh_from_db()
+    assert item.quantity_remaining == 2
+    assert order.status_changes.count() == 1

@@ -352,3 +352,18 @@ def test_the_pipeline_migration_moves_being_processed_orders_and_lines_to_pendin
     assert set(get_model("order", "ShippingEventType").objects.values_list("code", flat=True)) >= set(
         services.PIPELINE_SHIPPING_EVENTS
     )
+
+
+def test_the_event_handler_dispatches_and_delivers_when_given_the_details(customer, cleanser, staff):
+    order = place(customer, (cleanser, 1))
+    handler = get_class("order.processing", "EventHandler")(user=staff)
+    handler.handle_order_status_change(order, "Packed")
+
+    handler.handle_order_status_change(order, "Dispatched", courier="mp", tracking_number="MP-100200")
+    handler.handle_order_status_change(order, "Delivered", cash_collected=Decimal("1000"))
+
+    order.refresh_from_db()
+    assert order.status == "Delivered"
+    assert [c.new_status for c in order.status_changes.order_by("pk")] == ["Packed", "Dispatched", "Delivered"]
+    assert order_tracking(order).number == "MP-100200"
+    assert order.payment_events.get().amount == Decimal("1000")
