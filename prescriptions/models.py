@@ -487,6 +487,7 @@ class PrescriptionEvent(AppendOnly):
         RESUBMIT_REQUESTED = "resubmit", _("Clearer upload requested")
         REVOKED = "revoked", _("Revoked")
         DISPENSED = "dispensed", _("Dispensed against an order")
+        RETURNED = "returned", _("Packs given back (order cancelled or returned)")
         SUPPLIED = "supplied", _("Supplied by a pharmacist (batch and expiry recorded)")
         FILE_VIEWED = "file_viewed", _("File viewed by staff")
         REMINDER_SENT = "reminder_sent", _("Expiry reminder sent")

@@ -1,8 +1,8 @@
 """Prescriptions and orders: lock and check the covering approvals, then consume them.
 
 Both functions run inside the order's transaction (``order.utils.OrderCreator``).
-A write that gives packs back to a prescription (an order cancelled before
-dispatch, say) belongs here too, beside the one that takes them.
+``prescriptions_return_for_order`` gives the packs back when the order is
+cancelled or returned undelivered (``order.services``).
 """
 
 from __future__ import annotations
@@ -103,22 +103,84 @@ def prescriptions_dispense(
         if item.quantity_remaining < quantity or order_line is None:  # cannot happen while the rows are locked
             raise PrescriptionRequired([])
         item.quantity_remaining -= quantity
-        dispense = Dispense.objects.create(
-            item=item,
-            prescription=item.prescription,
-            order_line=order_line,
-            quantity=quantity,
+        dispenses.append(
+            Dispense.objects.create(item=item, prescription=item.prescription, order_line=order_line, quantity=quantity)
         )
-        log_event(
-            item.prescription,
-            actor=order.user,
-            action=PrescriptionEvent.Action.DISPENSED,
-            reason=f"Order {order.number}: {quantity} x product {item.product_id}",
-        )
-        dispenses.append(dispense)
+    cleared: dict[int, int] = {}
     for item in items.values():
         if not rules[item.product_id].policy.refills_allowed:
             # Without refills an approval is good for one order, whatever is left.
+            cleared[item.pk] = item.quantity_remaining
             item.quantity_remaining = 0
         item.save(update_fields=["quantity_remaining"])
+    for dispense in dispenses:
+        # What the no-refill rule cleared is recorded once per item, so that a
+        # cancelled order can give the approval back exactly as it was.
+        log_event(
+            dispense.prescription,
+            actor=order.user,
+            action=PrescriptionEvent.Action.DISPENSED,
+            reason=f"Order {order.number}: {dispense.quantity} x product {dispense.item.product_id}",
+            data={
+                "order": str(order.number),
+                "line": dispense.order_line_id,
+                "item": dispense.item_id,
+                "quantity": dispense.quantity,
+                "cleared": cleared.pop(dispense.item_id, 0),
+            },
+        )
     return dispenses
+
+
+def prescriptions_return_for_order(
+    *, order: Order, actor: AbstractBaseUser | AnonymousUser | None, reason: str
+) -> list[PrescriptionItem]:
+    """Give the prescriptions back the packs this order took: it was cancelled or came back undelivered.
+
+    Each approval gets back what each of the order's lines took, and what the
+    no-refill rule cleared when the order was placed, so it covers exactly
+    what it covered before. Must run inside the transaction that changes the
+    order's status, with the order row locked, so it runs once per order.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("prescriptions_return_for_order must run inside the order's transaction")
+    dispenses = list(Dispense.objects.filter(order_line__order=order).order_by("pk"))
+    if not dispenses:
+        return []
+    items = {
+        item.pk: item
+        for item in PrescriptionItem.objects.select_for_update()
+        .filter(pk__in={d.item_id for d in dispenses})
+        .select_related("prescription")
+        .order_by("pk")
+    }
+    given_back: dict[int, int] = dict.fromkeys(items, 0)
+    for dispense in dispenses:
+        given_back[dispense.item_id] += dispense.quantity
+    taken_events = PrescriptionEvent.objects.filter(
+        prescription__in={item.prescription_id for item in items.values()},
+        action=PrescriptionEvent.Action.DISPENSED,
+        data__order=str(order.number),
+    )
+    for event in taken_events:
+        item_id = event.data.get("item")
+        if item_id in given_back:
+            given_back[item_id] += int(event.data.get("cleared", 0))
+    for item_id, quantity in given_back.items():
+        item = items[item_id]
+        before = item.quantity_remaining
+        item.quantity_remaining = before + quantity
+        item.save(update_fields=["quantity_remaining"])
+        log_event(
+            item.prescription,
+            actor=actor,
+            action=PrescriptionEvent.Action.RETURNED,
+            reason=f"Order {order.number}: {reason}",
+            data={
+                "order": str(order.number),
+                "item": item.pk,
+                "given_back": quantity,
+                "remaining": item.quantity_remaining,
+            },
+        )
+    return list(items.values())

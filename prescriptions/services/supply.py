@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
+from order.services import TransitionRefused, order_mark_dispensed
 from prescriptions.models import Prescription, PrescriptionEvent, SupplyRecord
 from prescriptions.roles import can_review_prescriptions
 from prescriptions.selectors.products import rules_for_ids
@@ -203,11 +204,11 @@ def supply_record_order(
 
 
 def _order_dispensed(order, pharmacist: AbstractBaseUser) -> None:
-    """The order's move to "Dispensed" once its supply is recorded.
-
-    The order's status belongs to the order fork's event handler; until that
-    is wired in here, the supply events above are the record and this only logs.
-    """
+    """The order's move to "Dispensed", in the supply's transaction: both happen or neither."""
+    try:
+        order_mark_dispensed(order, pharmacist)
+    except TransitionRefused as refused:
+        raise SupplyRefused([refused.message]) from refused
     logger.info("supply recorded", extra={"order_number": order.number, "pharmacist_id": pharmacist.pk})
 
 

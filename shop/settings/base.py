@@ -85,7 +85,7 @@ INSTALLED_APPS = [
     "prescriptions.dashboard.apps.PharmacyDashboardConfig",
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
-    "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
+    "dashboard.orders.apps.OrdersDashboardConfig",
     "dashboard.catalogue.apps.CatalogueDashboardConfig",
     "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
     "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
@@ -342,14 +342,32 @@ OTP_TOTP_ISSUER = OSCAR_SHOP_NAME
 
 OSCAR_INITIAL_ORDER_STATUS = "Pending"
 OSCAR_INITIAL_LINE_STATUS = "Pending"
+# The life of an order after checkout (order/services.py enforces it, through
+# order.processing.EventHandler). A prescription line must be Dispensed (the
+# pharmacist's final check) before its order is Packed; an order without one
+# may go straight to Packed. Customers cancel while Pending, staff until dispatch.
 OSCAR_ORDER_STATUS_PIPELINE = {
-    "Pending": ("Being processed", "Cancelled"),
-    "Being processed": ("Dispatched", "Cancelled"),
-    "Dispatched": ("Delivered",),
+    "Pending": ("Dispensed", "Packed", "Cancelled"),
+    "Dispensed": ("Packed", "Cancelled"),
+    "Packed": ("Dispatched", "Cancelled"),
+    "Dispatched": ("Delivered", "Returned"),
     "Delivered": (),
+    "Returned": (),
     "Cancelled": (),
 }
 OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
+# Lines follow their order (Oscar's Order.set_status applies the cascade).
+OSCAR_ORDER_STATUS_CASCADE = {status: status for status in OSCAR_ORDER_STATUS_PIPELINE if status != "Pending"}
+
+# Couriers staff choose from when dispatching: code -> name and tracking page
+# ({number} is the tracking number). Recorded only: no courier API is called.
+SHOP_COURIERS = {
+    "tcs": {"name": "TCS", "tracking_url": "https://www.tcsexpress.com/track/{number}"},
+    "leopards": {"name": "Leopards Courier", "tracking_url": "https://www.leopardscourier.com/tracking?cn={number}"},
+    "mp": {"name": "M&P", "tracking_url": "https://www.mulphilog.com/tracking/{number}"},
+    "trax": {"name": "Trax", "tracking_url": "https://sonic.pk/tracking?tracking_number={number}"},
+    "postex": {"name": "PostEx", "tracking_url": "https://postex.pk/tracking?cn={number}"},
+}
 
 # Shipping (see shipping/methods.py): fees in PKR.
 SHOP_SHIPPING = {

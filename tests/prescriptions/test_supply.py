@@ -13,6 +13,7 @@ from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
 from oscar.test.factories import create_order
 
+from order.services import TransitionRefused, order_pack
 from prescriptions.models import DispensingPolicy, PrescriptionEvent, SupplyRecord
 from prescriptions.selectors.supply import orders_to_dispense, undispensed_rx_lines
 from prescriptions.services.supply import FALLBACK_COURSE_DAYS, SupplyRefused, supply_record_order
@@ -165,16 +166,31 @@ def test_a_pharmacist_cannot_supply_their_own_order(medicine, pharmacist):
     assert not SupplyRecord.objects.exists()
 
 
-def test_the_order_is_handed_on_as_dispensed_once_per_recording(customer, medicine, pharmacist, caplog):
+def test_recording_the_supply_makes_the_order_dispensed_so_it_can_be_packed(customer, medicine, pharmacist):
     order = rx_order(customer, medicine)
-    caplog.set_level("INFO", logger="prescriptions.services.supply")
+    with pytest.raises(TransitionRefused, match="pharmacist must dispense"):
+        order_pack(order=order, actor=pharmacist)
 
     supply_record_order(order=order, pharmacist=pharmacist, entries=good_entries(order))
-    with pytest.raises(SupplyRefused):
+
+    order.refresh_from_db()
+    assert order.status == "Dispensed"
+    assert list(order.shipping_events.values_list("event_type__code", flat=True)) == ["dispensed"]
+    order_pack(order=order, actor=pharmacist)
+    order.refresh_from_db()
+    assert order.status == "Packed"
+
+
+def test_an_order_that_moved_on_is_not_supplied_and_nothing_is_recorded(customer, medicine, pharmacist):
+    order = rx_order(customer, medicine)
+    # As an order placed before the supply register would be.
+    type(order).objects.filter(pk=order.pk).update(status="Dispatched")
+    order.refresh_from_db()
+
+    with pytest.raises(SupplyRefused, match="Dispatched"):
         supply_record_order(order=order, pharmacist=pharmacist, entries=good_entries(order))
 
-    handed_on = [r for r in caplog.records if r.name == "prescriptions.services.supply"]
-    assert [(r.getMessage(), r.order_number) for r in handed_on] == [("supply recorded", str(order.number))]
+    assert not SupplyRecord.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["customer", "staff"])

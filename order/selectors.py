@@ -1,0 +1,38 @@
+"""Reads about an order's life after checkout, for the customer's pages and the dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from oscar.core.loading import get_model
+
+from order.services import CUSTOMER_CANCELLABLE, STAFF_CANCELLABLE, tracking_url
+
+Order = get_model("order", "Order")
+
+
+def customer_can_cancel(order: Order) -> bool:
+    """Whether the customer's order page offers the cancel button (``order.services.order_cancel`` decides)."""
+    return order.status in CUSTOMER_CANCELLABLE
+
+
+def staff_can_cancel(order: Order) -> bool:
+    return order.status in STAFF_CANCELLABLE
+
+
+@dataclass(frozen=True)
+class Tracking:
+    courier: str
+    number: str
+    url: str
+
+
+def order_tracking(order: Order) -> Tracking | None:
+    """The courier and tracking number recorded at dispatch (``order.services.order_dispatch``), if any."""
+    event = order.shipping_events.filter(event_type__code="dispatched").order_by("-pk").first()
+    if event is None or ":" not in event.notes:
+        return None
+    code, number = event.notes.split(":", 1)
+    courier = settings.SHOP_COURIERS.get(code, {}).get("name", code)
+    return Tracking(courier=courier, number=number, url=tracking_url(courier=code, tracking_number=number))
