@@ -10,6 +10,7 @@ from oscar.core.loading import get_model
 from order.services import CUSTOMER_CANCELLABLE, STAFF_CANCELLABLE, tracking_url
 
 Order = get_model("order", "Order")
+ReturnCheck = get_model("order", "ReturnCheck")
 
 
 def customer_can_cancel(order: Order) -> bool:
@@ -36,3 +37,28 @@ def order_tracking(order: Order) -> Tracking | None:
     code, number = event.notes.split(":", 1)
     courier = settings.SHOP_COURIERS.get(code, {}).get("name", code)
     return Tracking(courier=courier, number=number, url=tracking_url(courier=code, tracking_number=number))
+
+
+def orders_with_returns_to_check():
+    """Returned parcels with a line no pharmacist has checked yet, oldest first."""
+    return (
+        Order.objects.filter(status="Returned", lines__return_check__isnull=True)
+        .distinct()
+        .select_related("user", "shipping_address")
+        .order_by("date_placed", "pk")
+    )
+
+
+def returned_order(*, number: str) -> Order | None:
+    return Order.objects.filter(number=number, status="Returned").select_related("user").first()
+
+
+def returned_lines_to_check(order: Order) -> list:
+    """The lines of a returned order that no pharmacist has checked yet."""
+    if order.status != "Returned":
+        return []
+    return list(order.lines.filter(return_check__isnull=True).select_related("stockrecord").order_by("pk"))
+
+
+def return_checks(order: Order) -> list:
+    return list(ReturnCheck.objects.filter(line__order=order).select_related("line", "pharmacist").order_by("pk"))

@@ -15,18 +15,20 @@ only while Pending) live here.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 from oscar.apps.order.exceptions import InvalidOrderStatus
 from oscar.apps.partner.exceptions import InvalidStockAdjustment
 from oscar.core.loading import get_class, get_model
 
 from checkout.services import CASH_ON_DELIVERY
+from prescriptions.roles import can_review_prescriptions
 from prescriptions.services.orders import prescriptions_return_for_order
 
 Order = get_model("order", "Order")
@@ -34,6 +36,8 @@ OrderNote = get_model("order", "OrderNote")
 ShippingEventType = get_model("order", "ShippingEventType")
 PaymentEventType = get_model("order", "PaymentEventType")
 Source = get_model("payment", "Source")
+ReturnCheck = get_model("order", "ReturnCheck")
+StockRecord = get_model("partner", "StockRecord")
 
 PENDING = "Pending"
 DISPENSED = "Dispensed"
@@ -274,7 +278,7 @@ def order_return(*, order: Order, actor: Actor, reason: str) -> Order:
     """The parcel came back undelivered: the patient never had the packs, so the prescriptions get them back.
 
     The stock stays consumed: the packs return to the shelf only after a
-    pharmacist has checked them (not built here).
+    pharmacist has checked them (``order_return_check``).
     """
     reason = (reason or "").strip()
     if not reason:
@@ -328,3 +332,58 @@ def order_change_status(
         _("Order %(number)s cannot go from %(old)s to %(new)s.")
         % {"number": order.number, "old": order.status, "new": new_status}
     )
+
+
+# --- A parcel that came back ---------------------------------------------------------
+
+
+def order_return_check(
+    *, order: Order, pharmacist: AbstractBaseUser, outcomes: Mapping[int, tuple[str, str]]
+) -> list[ReturnCheck]:
+    """Record a pharmacist's check of every line of a returned parcel.
+
+    ``outcomes`` maps each line's id to ``(outcome, reason)``: ``restocked``
+    puts the line's packs back into its stock record (only what a pharmacist
+    saw sealed and in date may be sold again), ``written_off`` needs the
+    reason. All lines in one call and one transaction, each line once.
+    """
+    if not can_review_prescriptions(pharmacist):
+        raise TransitionRefused(_("Only a pharmacist may check returned packs."))
+    with transaction.atomic():
+        _lock(order)
+        _require(order, (RETURNED,), _("checked after its return"))
+        lines = list(order.lines.filter(return_check__isnull=True).select_related("stockrecord").order_by("pk"))
+        if not lines:
+            raise TransitionRefused(_("The returned packs of order %s are already checked.") % order.number)
+        if set(outcomes) != {line.pk for line in lines}:
+            raise TransitionRefused(_("Check every returned line of order %s, each once.") % order.number)
+        checks = []
+        for line in lines:
+            outcome, reason = outcomes[line.pk]
+            reason = (reason or "").strip()
+            if outcome not in ReturnCheck.Outcome.values:
+                raise TransitionRefused(_("Choose what happens to %s.") % line.title)
+            if outcome == ReturnCheck.Outcome.WRITTEN_OFF and not reason:
+                raise TransitionRefused(_("Say why %s is written off.") % line.title)
+            if len(reason) > 200:
+                raise TransitionRefused(_("Keep the reason for %s under 200 characters.") % line.title)
+            if outcome == ReturnCheck.Outcome.RESTOCKED:
+                if line.stockrecord_id is None:
+                    raise TransitionRefused(_("%s has no stock record any more: write it off.") % line.title)
+                # The same row lock as checkout's stock check, so a sale and a restock wait for each other.
+                StockRecord.objects.select_for_update().filter(pk=line.stockrecord_id).update(
+                    num_in_stock=F("num_in_stock") + line.quantity
+                )
+            checks.append(
+                ReturnCheck.objects.create(
+                    line=line, outcome=outcome, quantity=line.quantity, reason=reason, pharmacist=pharmacist
+                )
+            )
+        OrderNote.objects.create(
+            order=order,
+            user=pharmacist,
+            note_type=OrderNote.SYSTEM,
+            message=_("Returned packs checked: %s.")
+            % "; ".join(f"{check.line.title} x {check.quantity}: {check.get_outcome_display()}" for check in checks),
+        )
+    return checks

@@ -39,6 +39,8 @@ class PharmacyDashboardConfig(OscarDashboardConfig):
                 path("supply/", views.SupplyQueueView.as_view(), name="pharmacy-supply-queue"),
                 path("supply/export/", views.SupplyExportView.as_view(), name="pharmacy-supply-export"),
                 path("supply/<str:number>/", views.SupplyOrderView.as_view(), name="pharmacy-supply-order"),
+                path("returns/", views.ReturnQueueView.as_view(), name="pharmacy-return-queue"),
+                path("returns/<str:number>/", views.ReturnCheckView.as_view(), name="pharmacy-return-check"),
                 path("<uuid:public_id>/", views.ReviewView.as_view(), name="pharmacy-review"),
                 path("<uuid:public_id>/page-<int:number>.jpg", views.FilePageView.as_view(), name="pharmacy-file-page"),
             ]

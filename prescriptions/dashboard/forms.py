@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Product
+from order.models import ReturnCheck
 from prescriptions.approval import checklist_for, pregnancy_rules_apply
 from prescriptions.models import POLICY_FIELDS, SWITCH_FIELDS, DispensingPolicy, Prescription
 from prescriptions.selectors.review import QUEUE_FILTERS
@@ -266,3 +267,28 @@ class SupplyExportForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", _("The end of the range is before its start."))
         return data
+
+
+class ReturnCheckForm(forms.Form):
+    """For each line of a returned parcel: back on the shelf, or written off with the reason."""
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[f"outcome_{line.pk}"] = forms.ChoiceField(
+                label=_("What happens to it"),
+                choices=ReturnCheck.Outcome.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose what happens to this line.")},
+            )
+            self.fields[f"reason_{line.pk}"] = forms.CharField(
+                label=_("Why it is written off"), max_length=200, required=False
+            )
+
+    def rows(self):
+        return [(line, self[f"outcome_{line.pk}"], self[f"reason_{line.pk}"]) for line in self.lines]
+
+    def outcomes(self) -> dict:
+        data = self.cleaned_data
+        return {line.pk: (data[f"outcome_{line.pk}"], data[f"reason_{line.pk}"]) for line in self.lines}

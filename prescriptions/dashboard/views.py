@@ -15,6 +15,8 @@ from django.views import View, generic
 from django.views.decorators.cache import never_cache
 
 from catalogue.models import Product
+from order import selectors as order_selectors
+from order.services import TransitionRefused, order_return_check
 from prescriptions import previews
 from prescriptions.approval import Approval
 from prescriptions.dashboard.forms import (
@@ -23,6 +25,7 @@ from prescriptions.dashboard.forms import (
     MedicineFilterForm,
     ProductSwitchesForm,
     QueueFilterForm,
+    ReturnCheckForm,
     RevokeForm,
     SupplyExportForm,
     SupplyForm,
@@ -404,3 +407,52 @@ class SupplyExportView(generic.TemplateView):
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="supply-register-{timezone.localdate():%Y%m%d}.csv"'
         return response
+
+
+class ReturnQueueView(generic.ListView):
+    """Parcels that came back: each line waits for a pharmacist to put it back on sale or write it off."""
+
+    template_name = "prescriptions/dashboard/return_queue.html"
+    context_object_name = "orders"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return order_selectors.orders_with_returns_to_check()
+
+
+@method_decorator(never_cache, name="dispatch")
+class ReturnCheckView(generic.TemplateView):
+    """The pharmacist's check of one returned parcel, line by line."""
+
+    template_name = "prescriptions/dashboard/return_check.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.order = order_selectors.returned_order(number=kwargs["number"])
+        if self.order is None:
+            raise Http404
+        self.lines = order_selectors.returned_lines_to_check(self.order)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            order=self.order,
+            checks=order_selectors.return_checks(self.order),
+            form=kwargs.get("form") or (ReturnCheckForm(lines=self.lines) if self.lines else None),
+        )
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        if not self.lines:
+            messages.info(request, _("The returned packs of order %s are already checked.") % self.order.number)
+            return HttpResponseRedirect(reverse("dashboard:pharmacy-return-check", args=[self.order.number]))
+        form = ReturnCheckForm(request.POST, lines=self.lines)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            order_return_check(order=self.order, pharmacist=request.user, outcomes=form.outcomes())
+        except TransitionRefused as refused:
+            form.add_error(None, refused.message)
+            return self.render_to_response(self.get_context_data(form=form))
+        messages.success(request, _("Returned packs of order %s checked.") % self.order.number)
+        return HttpResponseRedirect(reverse("dashboard:pharmacy-return-check", args=[self.order.number]))

@@ -323,6 +323,7 @@ OSCAR_DASHBOARD_NAVIGATION.insert(
             {"label": _("Prescription queue"), "url_name": "dashboard:pharmacy-queue"},
             {"label": _("Orders to dispense"), "url_name": "dashboard:pharmacy-supply-queue"},
             {"label": _("Supply register"), "url_name": "dashboard:pharmacy-supply-export"},
+            {"label": _("Returned parcels"), "url_name": "dashboard:pharmacy-return-queue"},
             {"label": _("Dispensing rules"), "url_name": "dashboard:pharmacy-policy-list"},
             {"label": _("Prescription-only products"), "url_name": "dashboard:pharmacy-medicine-list"},
             {"label": _("Drug information"), "url_name": "dashboard:catalogue-drug-list"},
