@@ -1,0 +1,119 @@
+"""Emails go through the task queue: queued with the write that causes them, delivered and retried by the worker."""
+
+import datetime
+import email.message
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from oscar.core.loading import get_model
+
+from shop.emails import QueuedDispatcher
+from shop.tasks import AttemptFailed, run_pending_tasks
+from tests.checkout_steps import add_to_basket, checkout_to_preview
+from tests.factories import ProductFactory, RxProductFactory, UserFactory, submit_prescription
+from tests.smtp import closed_port, mail_server, silent_server
+
+User = get_user_model()
+Email = get_model("communication", "Email")
+Order = get_model("order", "Order")
+pytestmark = pytest.mark.django_db
+
+MESSAGES = {"subject": "Welcome", "body": "Plain words", "html": "<p><strong>Rich</strong> words</p>", "sms": ""}
+
+
+@pytest.fixture
+def queue(settings):
+    """The database queue, and email through SMTP on 127.0.0.1 (each test names the port)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_TIMEOUT = 1
+    return settings
+
+
+def deliver(settings) -> list[tuple[str, list[str], email.message.Message]]:
+    with mail_server() as server:
+        settings.EMAIL_PORT = server.port
+        DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now() - datetime.timedelta(seconds=1))
+        run_pending_tasks()
+    return server.received
+
+
+def parts(message: email.message.Message) -> dict[str, str]:
+    return {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if not part.is_multipart()
+    }
+
+
+def test_a_queued_email_rolls_back_with_the_write_that_caused_it(queue):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        user = UserFactory(email="new@example.com")
+        QueuedDispatcher().dispatch_user_messages(user, MESSAGES)
+        assert DBTaskResult.objects.count() == 1
+        raise RuntimeError("the request failed after the write")
+
+    assert not User.objects.filter(email="new@example.com").exists()
+    assert not DBTaskResult.objects.exists()
+    assert not Email.objects.exists()
+
+
+def test_the_worker_delivers_the_rendered_message_with_its_html_part_once(queue):
+    user = UserFactory(email="new@example.com")
+    QueuedDispatcher().dispatch_user_messages(user, MESSAGES)
+
+    [(sender, recipients, message)] = deliver(queue)
+
+    assert recipients == ["new@example.com"]
+    assert sender == "orders@jild.example"
+    assert message["Subject"] == "Welcome"
+    assert parts(message) == {"text/plain": "Plain words", "text/html": "<p><strong>Rich</strong> words</p>"}
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    assert Email.objects.get(user=user).subject == "Welcome", "the customer's email history still records it"
+
+
+def test_a_hanging_mail_server_costs_the_worker_one_timeout_and_the_email_is_sent_on_a_later_attempt(queue):
+    QueuedDispatcher().dispatch_direct_messages("new@example.com", MESSAGES)
+
+    with silent_server() as port:
+        queue.EMAIL_PORT = port
+        run_pending_tasks()
+
+    failed, retry = DBTaskResult.objects.order_by("enqueued_at")
+    assert (failed.status, failed.exception_class_path) == ("FAILED", f"{AttemptFailed.__module__}.AttemptFailed")
+    assert "TimeoutError" in failed.traceback
+    assert retry.status == "READY"
+    assert run_pending_tasks() == 0, "the next attempt waits for its time"
+    assert [recipients for _sender, recipients, _message in deliver(queue)] == [["new@example.com"]]
+
+
+def test_the_order_confirmation_is_queued_with_the_order_and_sent_by_the_worker(
+    customer, customer_app, pakistan, queue
+):
+    add_to_basket(customer_app, ProductFactory(title="Gentle cleanser"))
+    preview = checkout_to_preview(customer_app)
+    queue.EMAIL_PORT = closed_port()  # the request must not need it: it only queues
+
+    preview.forms["place_order_form"].submit().follow()
+
+    order = Order.objects.get()
+    [queued] = DBTaskResult.objects.all()
+    assert (queued.task_path, queued.status) == ("shop.emails.send_email", "READY")
+    [(_sender, recipients, message)] = deliver(queue)
+    assert recipients == [customer.email]
+    assert order.number in message["Subject"]
+
+
+def test_a_prescription_email_waits_in_the_queue_as_ids_only_and_the_worker_renders_it(customer, queue):
+    prescription = submit_prescription(customer, [RxProductFactory(title="Isotretinoin 20 mg capsules")])
+
+    [queued] = DBTaskResult.objects.all()
+    assert queued.task_path == "prescriptions.notifications.send_email"
+    assert queued.args_kwargs == {"args": [prescription.pk, "PRESCRIPTION_RECEIVED"], "kwargs": {}}
+    [(_sender, recipients, message)] = deliver(queue)
+    assert recipients == [customer.email]
+    assert "Isotretinoin 20 mg capsules" in parts(message)["text/plain"]
