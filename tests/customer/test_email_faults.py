@@ -9,12 +9,14 @@ from contextlib import contextmanager
 import pytest
 from django.contrib.auth import get_user_model
 from django_tasks_db.models import DBTaskResult
+from oscar.core.loading import get_model
 
 from shop.tasks import run_pending_tasks
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, ProductFactory
 from tests.smtp import closed_port, mail_server, silent_server
 
 User = get_user_model()
+ProductAlert = get_model("customer", "ProductAlert")
 pytestmark = pytest.mark.django_db
 
 # A request that waited for this mail server would take at least this long.
@@ -114,3 +116,23 @@ def test_password_reset_answers_when_email_fails_and_the_link_arrives_later(
     [(_sender, recipients, message)] = deliver_queued(settings)
     assert recipients == [customer.email]
     assert "/password-reset/confirm/" in message.get_payload(0).get_payload(decode=True).decode()
+
+
+def test_a_stock_update_that_triggers_back_in_stock_alerts_is_kept_and_the_alerts_are_queued(
+    customer, broken_smtp, settings
+):
+    product = ProductFactory(title="Gentle cleanser")
+    ProductAlert.objects.create(product=product, user=customer)
+    stock = product.stockrecords.get()
+    stock.num_in_stock = 7
+
+    stock.save()  # Oscar emails the alerts from the stock record's post_save
+
+    stock.refresh_from_db()
+    assert stock.num_in_stock == 7
+    assert ProductAlert.objects.get().status == ProductAlert.CLOSED
+    [queued] = queued_emails()
+    assert queued.args_kwargs["kwargs"]["to"] == [customer.email]
+    [(_sender, recipients, message)] = deliver_queued(settings)
+    assert recipients == [customer.email]
+    assert "Gentle cleanser" in message["Subject"]
