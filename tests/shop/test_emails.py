@@ -2,10 +2,15 @@
 
 import datetime
 import email.message
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from oscar.core.loading import get_model
@@ -20,6 +25,7 @@ User = get_user_model()
 Email = get_model("communication", "Email")
 Order = get_model("order", "Order")
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 MESSAGES = {"subject": "Welcome", "body": "Plain words", "html": "<p><strong>Rich</strong> words</p>", "sms": ""}
 
@@ -117,3 +123,39 @@ def test_a_prescription_email_waits_in_the_queue_as_ids_only_and_the_worker_rend
     [(_sender, recipients, message)] = deliver(queue)
     assert recipients == [customer.email]
     assert "Isotretinoin 20 mg capsules" in parts(message)["text/plain"]
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3",
+    reason="the worker is another process, and SQLite's test database lives in this process's memory",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_registration_made_while_the_mail_server_refused_is_welcomed_by_the_worker_process(django_app, queue):
+    queue.EMAIL_PORT = closed_port()
+    form = django_app.get("/accounts/register/").forms["register_form"]
+    form["first_name"], form["last_name"], form["email"] = "Bilal", "Ahmed", "bilal@example.com"
+    form["password1"] = form["password2"] = "a-long-pass-phrase-7"
+    assert form.submit().status_code == 302
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+
+    with mail_server() as server:
+        worker = subprocess.run(
+            [sys.executable, "manage.py", "run_worker", "--batch", "--no-startup-delay", "--no-reload"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
+                "DATABASE_URL": url,
+                "TEST_SMTP_PORT": str(server.port),
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert worker.returncode == 0, worker.stderr
+    [(_sender, recipients, message)] = server.received
+    assert recipients == ["bilal@example.com"]
+    assert "Thank you for registering" in message["Subject"]
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
