@@ -7,13 +7,10 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.checkout import views
-from oscar.core.loading import get_class
 
 from checkout.services import cash_on_delivery_source
 from order.utils import OrderAlreadyPlaced
-from shop.emails import QueuedDispatcher
-
-OrderDispatcher = get_class("order.utils", "OrderDispatcher")
+from shop.emails import send_order_confirmation
 
 logger = logging.getLogger("oscar.checkout")
 
@@ -78,9 +75,8 @@ class PaymentDetailsView(views.PaymentDetailsView):
         return order
 
     def send_order_placed_email(self, order):
-        dispatcher = OrderDispatcher(logger=logger)
-        dispatcher.dispatcher = QueuedDispatcher(logger=logger)
-        dispatcher.send_order_placed_email_for_user(order, self.get_message_context(order))
+        # Queued by id: the worker renders it, so the medicines ordered never sit in the queue.
+        send_order_confirmation.enqueue(order.id)
 
     def handle_successful_order(self, order):
         # The order and its queued confirmation are committed. Nothing that

@@ -11,8 +11,10 @@ Oscar's dispatchers build and render each message and then call
 ``send_email_messages``; ``QueuedDispatcher`` keeps all of that and only
 replaces the sending with ``send_email.enqueue``. The task carries the
 rendered message, so a worker sends what the customer was meant to read at the
-moment it happened. Messages about prescriptions are queued by id instead
-(``prescriptions.notifications``), so no health data sits in the task rows.
+moment it happened. Messages that name medicines are queued by id instead and
+rendered by the worker: the order confirmation (``send_order_confirmation``)
+and the prescription emails (``prescriptions.notifications``), so no health
+data sits in the task rows.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.urls import reverse
 from oscar.apps.communication.utils import Dispatcher
+from oscar.core.loading import get_class, get_model
 
 from shop.tasks import Backoff, retrying_task
 
 logger = logging.getLogger(__name__)
+
+Order = get_model("order", "Order")
 
 # A mail server down for an hour is retried for about a day before staff are
 # needed: 30 s, 1 min, 2 min ... then hourly.
@@ -78,3 +84,20 @@ class QueuedDispatcher(Dispatcher):
             to=[recipient_email],
             from_email=from_email,
         )
+
+
+@retrying_task(backoff=EMAIL_BACKOFF)
+def send_order_confirmation(order_id: int) -> None:
+    """Render and send an order's confirmation, as Oscar's checkout would have in the request.
+
+    Oscar records the communication event and the customer's email history
+    once the email has left, so a failed attempt leaves neither behind.
+    """
+    order = Order.objects.select_related("user").get(pk=order_id)
+    if order.user_id:
+        path = reverse("customer:order", kwargs={"order_number": order.number})
+    else:
+        path = reverse("customer:anon-order", kwargs={"order_number": order.number, "hash": order.verification_hash()})
+    context = {"user": order.user, "order": order, "lines": order.lines.all(), "status_path": path}
+    dispatcher = get_class("order.utils", "OrderDispatcher")(logger=logger)
+    dispatcher.send_order_placed_email_for_user(order, context)

@@ -66,8 +66,8 @@ def test_a_mail_server_that_refuses_still_shows_the_placed_order_and_keeps_its_c
     assert order.number in response.follow().text
     assert Basket.objects.get(pk=order.basket_id).status == Basket.SUBMITTED
     [queued] = DBTaskResult.objects.all()
-    assert (queued.task_path, queued.status) == ("shop.emails.send_email", "READY")
-    assert queued.args_kwargs["kwargs"]["to"] == [order.user.email]
+    assert (queued.task_path, queued.status) == ("shop.emails.send_order_confirmation", "READY")
+    assert queued.args_kwargs["args"] == [order.id]
 
 
 @pytest.mark.parametrize(

@@ -108,10 +108,15 @@ def test_the_order_confirmation_is_queued_with_the_order_and_sent_by_the_worker(
 
     order = Order.objects.get()
     [queued] = DBTaskResult.objects.all()
-    assert (queued.task_path, queued.status) == ("shop.emails.send_email", "READY")
+    assert (queued.task_path, queued.status) == ("shop.emails.send_order_confirmation", "READY")
+    assert queued.args_kwargs == {"args": [order.id], "kwargs": {}}, "the medicines ordered are not in the queue"
+    assert not Email.objects.exists()
     [(_sender, recipients, message)] = deliver(queue)
     assert recipients == [customer.email]
     assert order.number in message["Subject"]
+    assert "Gentle cleanser" in parts(message)["text/plain"]
+    assert f"/accounts/orders/{order.number}/" in parts(message)["text/plain"]
+    assert Email.objects.get(user=customer).subject == message["Subject"], "recorded once it has left"
 
 
 def test_a_prescription_email_waits_in_the_queue_as_ids_only_and_the_worker_renders_it(customer, queue):
