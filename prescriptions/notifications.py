@@ -13,6 +13,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.sites.models import Site
+from django.db import transaction
 from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 
@@ -50,8 +51,13 @@ def send_on_commit(prescription: Prescription, code: str) -> None:
     is away. The task carries only the prescription's id and the message code:
     the worker renders the message, so no health data waits in the queue.
     """
-    messages = _render(_load(prescription.pk), code)
-    Dispatcher(logger=logger).notify_user(prescription.user, messages["subject"], body=messages["body"])
+    try:
+        # A message template broken in the dashboard must not undo the decision.
+        with transaction.atomic():
+            messages = _render(_load(prescription.pk), code)
+            Dispatcher(logger=logger).notify_user(prescription.user, messages["subject"], body=messages["body"])
+    except Exception:
+        logger.exception("Could not leave the %s notice for prescription id %s", code, prescription.pk)
     send_email.enqueue(prescription.pk, code)
 
 

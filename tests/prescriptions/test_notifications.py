@@ -167,3 +167,21 @@ def test_the_reminder_command_reports_what_it_sent(customer, rx_product):
     call_command("send_prescription_reminders", stdout=out)
 
     assert out.getvalue().strip() == "Sent 1 expiry reminder(s)."
+
+
+def test_a_message_template_broken_in_the_dashboard_does_not_undo_the_decision(customer, rx_product, settings):
+    prescription = submit_prescription(customer, [rx_product])
+    Notification.objects.all().delete()
+    CommunicationEventType.objects.update_or_create(
+        code="PRESCRIPTION_APPROVED",
+        defaults={"name": "Prescription approved", "email_subject_template": "{% if %}", "category": "User related"},
+    )
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    approve(prescription)
+
+    prescription.refresh_from_db()
+    assert prescription.status == "approved"
+    assert not Notification.objects.exists()
+    [queued] = DBTaskResult.objects.all()
+    assert queued.args_kwargs["args"] == [prescription.pk, "PRESCRIPTION_APPROVED"]
