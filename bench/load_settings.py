@@ -13,6 +13,9 @@ What differs, and why:
   no object storage. The production profile requires the S3 variables, so they
   are set to names that nothing here ever contacts.
 - Static files collected into var/load/static, not the shop's var/static.
+- No second factor for the pharmacists: the simulated pharmacists share one
+  demo account, and an authenticator code is good once per 30 s. The code
+  pages cost one request per sign-in, not per page.
 """
 
 import os
@@ -30,6 +33,7 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 OSCAR_BASKET_COOKIE_SECURE = False
 OSCAR_RECENTLY_VIEWED_COOKIE_SECURE = False
+SHOP_STAFF_TWO_FACTOR = False
 
 STORAGES = {
     **STORAGES,

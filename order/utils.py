@@ -3,6 +3,7 @@ from oscar.apps.order import utils
 from oscar.apps.order.exceptions import UnableToPlaceOrder
 from oscar.core.loading import get_model
 
+from partner.services import stock_reserve_for_basket
 from prescriptions.services.orders import (
     PrescriptionRequired,
     prescriptions_dispense,
@@ -45,7 +46,9 @@ class OrderCreator(utils.OrderCreator):
         # - lock the basket, so two submissions of it run one after the other,
         #   and the second finds the first's order instead of making another;
         # - lock the prescriptions that cover it and check them again;
-        # - write the order, and consume the prescriptions.
+        # - lock the stock records it draws on and check them again, so the
+        #   last pack goes to one order and the others are refused;
+        # - write the order (allocating the stock), and consume the prescriptions.
         # Any refusal rolls it all back.
         with transaction.atomic():
             lock_basket_for_order(basket)
@@ -53,6 +56,7 @@ class OrderCreator(utils.OrderCreator):
                 reservation = prescriptions_reserve_for_basket(user=user, basket=basket)
             except PrescriptionRequired as refused:
                 raise UnableToPlaceOrder(str(refused)) from refused
+            stock_reserve_for_basket(basket=basket, strategy=basket.strategy)
             self.order_lines_by_basket_line = {}
             order = super().place_order(basket, total, shipping_method, shipping_charge, user=user, **kwargs)
             prescriptions_dispense(reservation=reservation, order=order, order_lines=self.order_lines_by_basket_line)

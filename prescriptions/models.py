@@ -487,6 +487,7 @@ class PrescriptionEvent(AppendOnly):
         RESUBMIT_REQUESTED = "resubmit", _("Clearer upload requested")
         REVOKED = "revoked", _("Revoked")
         DISPENSED = "dispensed", _("Dispensed against an order")
+        SUPPLIED = "supplied", _("Supplied by a pharmacist (batch and expiry recorded)")
         FILE_VIEWED = "file_viewed", _("File viewed by staff")
         REMINDER_SENT = "reminder_sent", _("Expiry reminder sent")
         ERASED = "erased", _("File and patient details deleted (retention period over)")
@@ -513,6 +514,72 @@ class PrescriptionEvent(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.prescription_id})"
+
+
+class NoticeCopy(models.Model):
+    """A stored copy of an email or on-site notice about a prescription (Oscar keeps both per user).
+
+    Their text holds the medicines and the pharmacist's reasons, so the
+    retention rule deletes them with the prescription's details; this link is
+    how it finds them even when the shop has reworded the messages.
+    """
+
+    prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE, related_name="+")
+    email = models.ForeignKey("communication.Email", on_delete=models.CASCADE, null=True, related_name="+")
+    notification = models.ForeignKey(
+        "communication.Notification", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email__isnull=False, notification__isnull=True)
+                | Q(email__isnull=True, notification__isnull=False),
+                name="rx_notice_copy_one_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Copy of a message about prescription {self.prescription_id}"
+
+
+class SupplyRecord(AppendOnly):
+    """The supply register: a pharmacist's final check of one prescription line before it leaves.
+
+    Besides the batch and expiry of what went out, it keeps a copy of what an
+    inspector asks for (medicine, quantity, prescriber, date of the
+    prescription, patient and address) as it was at the time of supply, so a
+    later edit of the order or the erasure of the prescription's file under
+    the retention rule does not rewrite it.
+    """
+
+    order_line = models.OneToOneField("order.Line", on_delete=models.PROTECT, related_name="supply_record")
+    dispense = models.OneToOneField(Dispense, on_delete=models.PROTECT, related_name="supply_record")
+    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
+    batch_number = models.CharField(_("batch number"), max_length=40)
+    expiry_date = models.DateField(_("expiry date"))
+    pharmacist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    order_number = models.CharField(max_length=128)
+    medicine_name = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField()
+    prescription_reference = models.CharField(max_length=12)
+    prescriber_name = models.CharField(max_length=120)
+    prescriber_registration = models.CharField(max_length=20)
+    prescription_issued_on = models.DateField()
+    patient_name = models.CharField(max_length=120)
+    patient_address = models.TextField()
+    pharmacist_name = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["created_at", "product"], name="rx_supply_register_idx")]
+        verbose_name = _("supply record")
+        verbose_name_plural = _("supply records")
+
+    def __str__(self) -> str:
+        return f"Line {self.order_line_id}: batch {self.batch_number}, expires {self.expiry_date}"
 
 
 class Interaction(models.Model):

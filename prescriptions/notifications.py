@@ -17,13 +17,14 @@ from django.db import transaction
 from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 
-from prescriptions.models import Prescription
+from prescriptions.models import NoticeCopy, Prescription
 from shop.emails import EMAIL_BACKOFF
 from shop.tasks import retrying_task
 
 logger = logging.getLogger(__name__)
 
 CommunicationEventType = get_model("communication", "CommunicationEventType")
+Notification = get_model("communication", "Notification")
 Dispatcher = get_class("communication.utils", "Dispatcher")
 
 RECEIVED = "PRESCRIPTION_RECEIVED"
@@ -43,6 +44,41 @@ EVENT_TYPES = {
 }
 
 
+class CopyRecordingDispatcher(Dispatcher):
+    """Oscar's dispatcher, linking every copy it stores to the prescription the message is about.
+
+    Oscar keeps a copy of each email sent to a user and each notice in their
+    account; the retention rule finds them by this link and deletes them with
+    the prescription's details. Each copy is written with its link or not at
+    all, under a lock on the prescription's row, which the retention rule
+    takes too: a copy is either there before the erasure, which then deletes
+    it, or finds the prescription erased and is not kept.
+    """
+
+    def __init__(self, prescription: Prescription, **kwargs):
+        super().__init__(**kwargs)
+        self.prescription = prescription
+
+    def _still_kept(self) -> bool:
+        return Prescription.objects.select_for_update().filter(pk=self.prescription.pk, erased_at__isnull=True).exists()
+
+    def create_email(self, user, messages, email):
+        with transaction.atomic():
+            if not self._still_kept():
+                return None
+            row = super().create_email(user, messages, email)
+            if row is not None:
+                NoticeCopy.objects.create(prescription=self.prescription, email=row)
+        return row
+
+    def notify_user(self, user, subject, **kwargs):
+        with transaction.atomic():
+            if not self._still_kept():
+                return
+            notice = Notification.objects.create(recipient=user, subject=subject, **kwargs)
+            NoticeCopy.objects.create(prescription=self.prescription, notification=notice)
+
+
 def send_on_commit(prescription: Prescription, code: str) -> None:
     """Leave the notice in the customer's account and queue the email, both in the caller's transaction.
 
@@ -54,8 +90,10 @@ def send_on_commit(prescription: Prescription, code: str) -> None:
     try:
         # A message template broken in the dashboard must not undo the decision.
         with transaction.atomic():
-            messages = _render(_load(prescription.pk), code)
-            Dispatcher(logger=logger).notify_user(prescription.user, messages["subject"], body=messages["body"])
+            loaded = _load(prescription.pk)
+            messages = _render(loaded, code)
+            dispatcher = CopyRecordingDispatcher(loaded, logger=logger)
+            dispatcher.notify_user(loaded.user, messages["subject"], body=messages["body"])
     except Exception:
         logger.exception("Could not leave the %s notice for prescription id %s", code, prescription.pk)
     send_email.enqueue(prescription.pk, code)
@@ -69,7 +107,12 @@ def send_email(prescription_pk: int, code: str) -> None:
 
 def send(prescription_pk: int, code: str) -> None:
     prescription = _load(prescription_pk)
-    Dispatcher(logger=logger).dispatch_user_messages(prescription.user, _render(prescription, code))
+    if prescription.erased_at is not None:
+        # Nothing more is said about a prescription whose retention is over.
+        return
+    CopyRecordingDispatcher(prescription, logger=logger).dispatch_user_messages(
+        prescription.user, _render(prescription, code)
+    )
 
 
 def _load(prescription_pk: int) -> Prescription:

@@ -137,7 +137,9 @@ def render_and_store(pdf_file) -> Pages | None:
 
 def _lock(key: str) -> bool:
     try:
-        return cache.add(key, 1, timeout=int(LIMITS.wall_seconds) + 10)
+        # A cache that ignores its errors (production's Redis, shop/cache.py)
+        # answers None, not False, when it could not be asked.
+        return cache.add(key, 1, timeout=int(LIMITS.wall_seconds) + 10) is not False
     except Exception:
         # Without the cache, two requests may draw the same pages: a waste, not a fault.
         logger.warning("Drawing pages without a lock: the cache is unavailable")

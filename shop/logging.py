@@ -131,6 +131,61 @@ def redacted_traceback(exc_info) -> str:
     return "".join(parts).rstrip("\n")
 
 
+# What an error report may keep of the request: nothing typed by the customer
+# (body, query string, cookies) and only headers that say nothing about them.
+SENTRY_REQUEST_HEADERS = {"host", "user-agent", "content-type", "content-length", "x-request-id"}
+
+
+def _scrub_all(value):
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return {key: _scrub_all(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub_all(item) for item in value]
+    return value
+
+
+def sentry_before_send(event: dict, hint: dict) -> dict:
+    """An error report as the logs would keep it: no health data, no contact details.
+
+    Applied by ``sentry_sdk.init(before_send=...)`` in the production profile.
+    The exception keeps its type and frames; its text is withheld as in
+    ``redacted_traceback``, frames lose their local variables, the request
+    keeps its method, path and a few harmless headers, the user only their id;
+    every string left is scrubbed of email addresses and prescription references.
+    """
+    exc = (hint or {}).get("exc_info", (None, None, None))[1]
+    for entry in event.get("exception", {}).get("values", []):
+        if not (exc is not None and _speaks_of_code(exc)):
+            entry["value"] = WITHHELD
+        for frame in (entry.get("stacktrace") or {}).get("frames", []):
+            frame.pop("vars", None)
+    if "logentry" in event:
+        # The message template stays; its arguments go, as in the JSON logs.
+        event["logentry"] = {"message": event["logentry"].get("message", ""), "params": []}
+        event.pop("message", None)
+    request = event.get("request")
+    if request:
+        url = request.get("url", "")
+        event["request"] = {
+            "method": request.get("method"),
+            "url": url.split("?", 1)[0],
+            "headers": {k: v for k, v in (request.get("headers") or {}).items() if k.lower() in SENTRY_REQUEST_HEADERS},
+        }
+    if "user" in event:
+        event["user"] = {key: value for key, value in event["user"].items() if key == "id"}
+    event.pop("extra", None)
+    return _scrub_all(event)
+
+
+def sentry_before_breadcrumb(crumb: dict, hint: dict) -> dict:
+    """Breadcrumbs (log lines, SQL, HTTP calls before the error) scrubbed the same way; SQL params dropped."""
+    if isinstance(crumb.get("data"), dict):
+        crumb["data"].pop("params", None)
+    return _scrub_all(crumb)
+
+
 class HealthDataFilter(logging.Filter):
     """Rewrites a record so that nothing personal reaches a handler; never drops one."""
 

@@ -6,18 +6,36 @@ own proxies saw it: a client can put anything in X-Forwarded-For, but it cannot
 change what our load balancer appends, which is the entry counted from the
 right (settings.SHOP_TRUSTED_PROXY_COUNT). That only holds when nothing but
 the load balancer can reach the app servers.
+
+When the shared cache fails (Redis down, stalled or refusing writes), every
+limit fails open to a count kept in each app process, at the same rates.
+django-ratelimit's own answer would be to refuse every login, registration
+and password reset until Redis is back (fail closed): an outage of the cache
+would lock every customer out of their account, and the shop out of its
+orders, which is the harm the limits exist to prevent. Failing open with no
+count at all would give a password guesser unlimited tries for as long as
+the outage lasts. Counted per process, a guesser gets at most the rate times
+the number of app processes (4 workers: 40 guesses at one account per ten
+minutes instead of 10) and only while Redis is away; the password-reset
+limits, which stop the shop being used to flood someone's inbox, degrade the
+same way. Once Redis answers again the shared counters take over, starting
+from what they held before the outage (or from zero after a flush).
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 from oscar.apps.customer.utils import normalise_email
 
 
@@ -102,7 +120,39 @@ LIMITS = [
     Limit("admin:password_change", "change-password-user", "10/h", key=signed_in_user),
     Limit("password-reset", "password-reset-ip", "5/h"),
     Limit("password-reset", "password-reset-account", "3/h", key=posted_email("email")),
+    # django-otp already slows guessing per device; this caps it per account too.
+    Limit("two-factor-verify", "two-factor-user", "10/10m", key=signed_in_user),
+    Limit("two-factor-setup", "two-factor-user", "10/10m", key=signed_in_user),
 ]
+
+
+# The counts each process keeps while the shared cache is unreachable.
+_local_counts = LocMemCache("shop-ratelimit-fallback", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 20_000}})
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+_SECONDS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
+
+
+def _locally_limited(request, limit: Limit) -> bool:
+    """One more hit on ``limit``'s count in this process; True once it is over the rate."""
+    count, multiple, unit = _RATE.match(limit.rate).groups()
+    period = int(multiple or 1) * _SECONDS[unit]
+    window = int(time.time() // period)
+    value = limit.key(limit.group, request)
+    key = hashlib.sha256(f"{limit.group}|{limit.rate}|{value}|{window}".encode()).hexdigest()
+    if _local_counts.add(key, 1, period):
+        hits = 1
+    else:
+        try:
+            hits = _local_counts.incr(key)
+        except ValueError:
+            # The window's count expired between the two calls.
+            _local_counts.set(key, 1, period)
+            hits = 1
+    return hits > int(count)
+
+
+def clear_local_counts() -> None:
+    _local_counts.clear()
 
 
 class RateLimitMiddleware:
@@ -116,6 +166,8 @@ class RateLimitMiddleware:
 
     @staticmethod
     def limited(request) -> bool:
+        if not getattr(settings, "RATELIMIT_ENABLE", True):
+            return False
         try:
             match = resolve(request.path_info)
         except Resolver404:
@@ -127,7 +179,10 @@ class RateLimitMiddleware:
             if limit.submit_field and limit.submit_field not in request.POST:
                 continue
             # Every applicable counter is incremented, even once one is over.
-            limited |= is_ratelimited(
-                request, group=limit.group, key=limit.key, rate=limit.rate, method="POST", increment=True
-            )
+            usage = get_usage(request, group=limit.group, key=limit.key, rate=limit.rate, method="POST", increment=True)
+            if usage is None:
+                # RATELIMIT_FAIL_OPEN: the shared cache did not answer.
+                limited |= _locally_limited(request, limit)
+            else:
+                limited |= usage["should_limit"]
         return limited

@@ -36,6 +36,9 @@ class PharmacyDashboardConfig(OscarDashboardConfig):
                 path(
                     "medicines/<int:product_pk>/", views.MedicineUpdateView.as_view(), name="pharmacy-medicine-update"
                 ),
+                path("supply/", views.SupplyQueueView.as_view(), name="pharmacy-supply-queue"),
+                path("supply/export/", views.SupplyExportView.as_view(), name="pharmacy-supply-export"),
+                path("supply/<str:number>/", views.SupplyOrderView.as_view(), name="pharmacy-supply-order"),
                 path("<uuid:public_id>/", views.ReviewView.as_view(), name="pharmacy-review"),
                 path("<uuid:public_id>/page-<int:number>.jpg", views.FilePageView.as_view(), name="pharmacy-file-page"),
             ]

@@ -9,6 +9,7 @@ from catalogue.models import Product
 from prescriptions.approval import checklist_for, pregnancy_rules_apply
 from prescriptions.models import POLICY_FIELDS, SWITCH_FIELDS, DispensingPolicy, Prescription
 from prescriptions.selectors.review import QUEUE_FILTERS
+from prescriptions.services.supply import BATCH
 
 QUEUE_LABELS = {
     "pending": _("Waiting for review"),
@@ -186,3 +187,82 @@ class MedicineFilterForm(forms.Form):
 
     def query(self) -> str:
         return self.cleaned_data["q"].strip() if self.is_valid() else ""
+
+
+class SupplyForm(forms.Form):
+    """Batch number and expiry date for each prescription line of one order."""
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[self.batch_name(line)] = forms.CharField(
+                label=_("Batch number"),
+                max_length=40,
+                required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            )
+            self.fields[self.expiry_name(line)] = forms.DateField(
+                label=_("Expiry date"),
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                error_messages={"invalid": _("Enter the expiry date as a date, for example 2027-06-30.")},
+            )
+
+    @staticmethod
+    def batch_name(line) -> str:
+        return f"batch_{line.pk}"
+
+    @staticmethod
+    def expiry_name(line) -> str:
+        return f"expiry_{line.pk}"
+
+    def rows(self):
+        """(line, batch field, expiry field) for the template."""
+        return [(line, self[self.batch_name(line)], self[self.expiry_name(line)]) for line in self.lines]
+
+    def entries(self) -> dict:
+        data = self.cleaned_data
+        return {line.pk: (data[self.batch_name(line)], data[self.expiry_name(line)]) for line in self.lines}
+
+    def add_refusal(self, refused) -> None:
+        for message in refused.general:
+            self.add_error(None, message)
+        for line in self.lines:
+            for field, message in refused.fields.get(line.pk, {}).items():
+                self.add_error(self.batch_name(line) if field == BATCH else self.expiry_name(line), message)
+
+
+class SupplyExportForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("Supplied from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date, for example 2026-12-01.")},
+    )
+    date_to = forms.DateField(
+        label=_("Supplied until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date, for example 2026-12-31.")},
+    )
+    product = forms.ModelChoiceField(
+        label=_("Medicine"),
+        queryset=Product.objects.none(),
+        required=False,
+        empty_label=_("All medicines"),
+        error_messages={"invalid_choice": _("Choose a medicine from the list.")},
+    )
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end of the range is before its start."))
+        return data

@@ -1,10 +1,14 @@
-"""The pharmacist's workspace in Oscar's dashboard: queue, review, decisions, dispensing rules, the switches."""
+"""The pharmacist's workspace in Oscar's dashboard: queue, review, decisions, dispensing rules, the switches,
+and the supply register."""
+
+import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import View, generic
@@ -20,13 +24,17 @@ from prescriptions.dashboard.forms import (
     ProductSwitchesForm,
     QueueFilterForm,
     RevokeForm,
+    SupplyExportForm,
+    SupplyForm,
 )
 from prescriptions.models import DispensingPolicy, Prescription
 from prescriptions.selectors import customer as customer_selectors
 from prescriptions.selectors import products as product_selectors
 from prescriptions.selectors import review as review_selectors
+from prescriptions.selectors import supply as supply_selectors
 from prescriptions.services import decisions
 from prescriptions.services.policies import dispensing_policy_save
+from prescriptions.services.supply import SupplyRefused, supply_record_order
 from prescriptions.services.switches import product_switches_save
 from prescriptions.views import protect_private_file
 
@@ -68,6 +76,7 @@ class ReviewView(generic.TemplateView):
             if prescription.file_kind == Prescription.FileKind.PDF and prescription.file
             else None,
             review=self.review,
+            supply_records=supply_selectors.supply_records_for_prescription(prescription=prescription),
             own_prescription=prescription.user_id == self.request.user.pk,
             decision_form=kwargs.get("decision_form")
             or DecisionForm(prescription=prescription, policies=self.review.policies),
@@ -286,3 +295,112 @@ class MedicineUpdateView(generic.FormView):
         saved = _("Saved whether %(title)s needs a prescription, and its drug information.")
         messages.success(self.request, saved % {"title": self.product.get_title()})
         return HttpResponseRedirect(reverse("dashboard:pharmacy-medicine-update", args=[self.product.pk]))
+
+
+class SupplyQueueView(generic.ListView):
+    """Orders to dispense: open orders with a prescription line no pharmacist has supplied yet."""
+
+    template_name = "prescriptions/dashboard/supply_queue.html"
+    context_object_name = "orders"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return supply_selectors.orders_to_dispense()
+
+
+@method_decorator(never_cache, name="dispatch")
+class SupplyOrderView(generic.TemplateView):
+    """The pharmacist's final check of one order: batch and expiry for each prescription line."""
+
+    template_name = "prescriptions/dashboard/supply_order.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.order = supply_selectors.order_for_supply(number=kwargs["number"])
+        if self.order is None:
+            raise Http404
+        self.lines = supply_selectors.rx_lines_for_supply(order=self.order)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        records = supply_selectors.supply_records_for_order(order=self.order)
+        ctx.update(
+            order=self.order,
+            lines=self.lines,
+            records=records,
+            form=kwargs.get("form") or (None if records or not self.lines else SupplyForm(lines=self.lines)),
+        )
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        form = SupplyForm(request.POST, lines=self.lines)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            supply_record_order(order=self.order, pharmacist=request.user, entries=form.entries())
+        except SupplyRefused as refused:
+            form.add_refusal(refused)
+            return self.render_to_response(self.get_context_data(form=form))
+        messages.success(
+            request, _("Supply of order %(number)s recorded: it can now be packed.") % {"number": self.order.number}
+        )
+        return HttpResponseRedirect(reverse("dashboard:pharmacy-supply-order", args=[self.order.number]))
+
+
+class _Echo:
+    """A file-like object whose write hands the line back, so csv.writer feeds a streaming response."""
+
+    def write(self, value):
+        return value
+
+
+EXPORT_COLUMNS = (
+    (_("Date of supply"), lambda r: timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M")),
+    (_("Order"), lambda r: r.order_number),
+    (_("Medicine"), lambda r: r.medicine_name),
+    (_("Quantity"), lambda r: r.quantity),
+    (_("Batch number"), lambda r: r.batch_number),
+    (_("Expiry date"), lambda r: r.expiry_date.isoformat()),
+    (_("Prescription"), lambda r: r.prescription_reference),
+    (_("Prescriber"), lambda r: r.prescriber_name),
+    (_("PMDC number"), lambda r: r.prescriber_registration),
+    (_("Date of prescription"), lambda r: r.prescription_issued_on.isoformat()),
+    (_("Patient"), lambda r: r.patient_name),
+    (_("Patient's address"), lambda r: r.patient_address),
+    (_("Pharmacist"), lambda r: r.pharmacist_name),
+)
+
+
+def _cell(value) -> str:
+    # A spreadsheet runs a cell that starts with one of these as a formula;
+    # names and addresses come from customers.
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@method_decorator(never_cache, name="dispatch")
+class SupplyExportView(generic.TemplateView):
+    """The supply register as CSV for an inspector, by date range and medicine."""
+
+    template_name = "prescriptions/dashboard/supply_export.html"
+
+    def get(self, request, *args, **kwargs):
+        form = SupplyExportForm(request.GET or None, products=supply_selectors.supplied_products())
+        if "download" not in request.GET:
+            return self.render_to_response(self.get_context_data(form=form))
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        data = form.cleaned_data
+        records = supply_selectors.supply_register(
+            date_from=data["date_from"], date_to=data["date_to"], product=data["product"]
+        )
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield writer.writerow([str(label) for label, _value in EXPORT_COLUMNS])
+            for record in records.iterator(chunk_size=500):
+                yield writer.writerow([_cell(value(record)) for _label, value in EXPORT_COLUMNS])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="supply-register-{timezone.localdate():%Y%m%d}.csv"'
+        return response

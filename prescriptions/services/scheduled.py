@@ -6,13 +6,19 @@ import datetime
 from functools import partial
 
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from oscar.core.loading import get_model
 
 from prescriptions import notifications
-from prescriptions.models import Dispense, Prescription, PrescriptionEvent, prescription_storage
+from prescriptions.models import Dispense, NoticeCopy, Prescription, PrescriptionEvent, prescription_storage
 from prescriptions.previews import preview_names
 from prescriptions.services.audit import log_event
+
+Email = get_model("communication", "Email")
+Notification = get_model("communication", "Notification")
 
 Status = Prescription.Status
 Action = PrescriptionEvent.Action
@@ -60,7 +66,8 @@ def prescriptions_erase_expired(*, now: datetime.datetime | None = None) -> int:
     What stays is the pharmacy's record: the reference, the doctor, the date of
     issue, the medicines, the decisions and the audit trail (which says when
     and why the rest went). An approval that can still be ordered against is
-    never erased.
+    never erased. The stored copies of the messages about it go in the same
+    transaction (``erase_copies``).
     """
     now = now or timezone.now()
     last_supply = Dispense.objects.filter(prescription=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
@@ -86,11 +93,58 @@ def prescriptions_erase_expired(*, now: datetime.datetime | None = None) -> int:
             prescription.note = ""
             prescription.file = ""
             prescription.save(update_fields=["erased_at", "patient_name", "note", "file"])
+            erase_copies(prescription)
             log_event(prescription, actor=None, action=Action.ERASED)
             # Only once the record says so: a failure before this keeps the file.
             transaction.on_commit(partial(_delete_files, prescription_storage(), names))
             erased += 1
     return erased
+
+
+def erase_copies(prescription: Prescription) -> int:
+    """Delete every stored copy of a message about ``prescription``; returns the rows deleted, links included.
+
+    The pharmacy's register keeps the medicines and the decisions; these are
+    the customer's copies of them, which the privacy page does not promise to
+    keep: Oscar's stored emails and account notices, and the task queue's rows
+    (an email queued or sent by a worker keeps its text in its arguments; the
+    queue's tracebacks hold no exception text, see ``shop.tasks``). Copies are
+    found by their link (``NoticeCopy``), and also by the reference or the
+    page address in their text, which every message about a prescription
+    carries: that finds copies stored before the links existed. A task a
+    worker is running now is left to it (deleting its row would fail the
+    worker); the prune job removes the row a week after it finished.
+
+    What stays on purpose: the audit trail (``PrescriptionEvent``, with the
+    pharmacist's reasons) is the pharmacy's legal record of who decided what
+    and why, kept as long as the register, and the database refuses changes
+    to its rows. Flash messages ("We received prescription RX-...") name only
+    the reference, live in the visitor's cookie or session, and are gone once
+    shown.
+    """
+    user = prescription.user
+    marks = (prescription.reference, str(prescription.public_id))
+    links = NoticeCopy.objects.filter(prescription=prescription)
+    email_ids = links.filter(email__isnull=False).values("email")
+    notice_ids = links.filter(notification__isnull=False).values("notification")
+
+    email_text = Q()
+    notice_text = Q()
+    task_text = Q()
+    for mark in marks:
+        email_text |= Q(subject__contains=mark) | Q(body_text__contains=mark) | Q(body_html__contains=mark)
+        notice_text |= Q(subject__contains=mark) | Q(body__contains=mark)
+        task_text |= Q(args_text__contains=mark)
+
+    deleted = Email.objects.filter(Q(pk__in=email_ids) | Q(email_text, user=user)).delete()[0]
+    deleted += Notification.objects.filter(Q(pk__in=notice_ids) | Q(notice_text, recipient=user)).delete()[0]
+    tasks = (
+        DBTaskResult.objects.exclude(status="RUNNING")
+        .annotate(args_text=Cast("args_kwargs", TextField()))
+        .filter(task_text)
+    )
+    deleted += DBTaskResult.objects.filter(pk__in=list(tasks.values_list("pk", flat=True))).delete()[0]
+    return deleted
 
 
 def _delete_files(storage, names: list[str]) -> None:

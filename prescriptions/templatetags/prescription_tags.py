@@ -5,7 +5,7 @@ from prescriptions import messages
 from prescriptions.coverage import Allocation, Shortfall
 from prescriptions.interactions import Conflict, HistoryConflict
 from prescriptions.models import warning_fingerprint
-from prescriptions.selectors import customer, gate, product_page, products
+from prescriptions.selectors import customer, gate, product_page, products, supply
 
 register = template.Library()
 
@@ -96,3 +96,8 @@ def rx_message(answer: Shortfall | Conflict) -> str:
 def conflict_source(conflict: HistoryConflict) -> str:
     """Where the clashing medicine of the customer's history comes from."""
     return messages.conflict_source(conflict)
+
+
+@register.simple_tag
+def order_supply_records(order):
+    return supply.supply_records_for_order(order=order)

@@ -57,8 +57,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.flatpages",
+    "django.contrib.sitemaps",
     # Trigram lookups for the search's spelling corrections (they do nothing on SQLite).
     "django.contrib.postgres",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Django's own form templates, for the project-wide form renderer below.
     "django.forms",
     "oscar.config.Shop",
@@ -105,12 +108,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shop.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "shop.twofactor.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "csp.middleware.CSPMiddleware",
     "shop.ratelimit.RateLimitMiddleware",
@@ -164,6 +170,9 @@ LOGIN_REDIRECT_URL = "customer:summary"
 # --- Cache and sessions -----------------------------------------------------
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shop")}
+# A rate-limit count the cache cannot keep is counted in the process instead
+# (shop/ratelimit.py says why), not refused.
+RATELIMIT_FAIL_OPEN = True
 
 # --- Task queue -------------------------------------------------------------
 
@@ -224,6 +233,19 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "shop" / "static"]
+# Files browsers ask for at the site's root (/favicon.ico, /apple-touch-icon.png),
+# served by whitenoise. Their names carry no hash, yet browsers fetch them on
+# every visit; a week's cache life is a fair trade for an icon that rarely changes.
+WHITENOISE_ROOT = BASE_DIR / "shop" / "root"
+ROOT_FILE_MAX_AGE = 60 * 60 * 24 * 7
+
+
+def _root_file_headers(headers, path, url):
+    if url.count("/") == 1:
+        headers["Cache-Control"] = f"public, max-age={ROOT_FILE_MAX_AGE}"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _root_file_headers
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # Let Django serve MEDIA_ROOT itself (local demo and tests only).
@@ -299,12 +321,24 @@ OSCAR_DASHBOARD_NAVIGATION.insert(
         "icon": "fas fa-prescription",
         "children": [
             {"label": _("Prescription queue"), "url_name": "dashboard:pharmacy-queue"},
+            {"label": _("Orders to dispense"), "url_name": "dashboard:pharmacy-supply-queue"},
+            {"label": _("Supply register"), "url_name": "dashboard:pharmacy-supply-export"},
             {"label": _("Dispensing rules"), "url_name": "dashboard:pharmacy-policy-list"},
             {"label": _("Prescription-only products"), "url_name": "dashboard:pharmacy-medicine-list"},
             {"label": _("Drug information"), "url_name": "dashboard:catalogue-drug-list"},
         ],
     },
 )
+
+# /readyz reports the task queue as failing (without taking the server out of
+# the pool) once the oldest ready task has waited this many seconds.
+SHOP_READY_MAX_QUEUE_LAG = env.int("SHOP_READY_MAX_QUEUE_LAG", default=300)
+
+# Two-factor sign-in (shop/twofactor) for pharmacists and superusers: required
+# of all of them in production; here only of those who set it up, so the demo
+# accounts sign in with their password as the README shows.
+SHOP_STAFF_TWO_FACTOR = env.bool("SHOP_STAFF_TWO_FACTOR", default=False)
+OTP_TOTP_ISSUER = OSCAR_SHOP_NAME
 
 OSCAR_INITIAL_ORDER_STATUS = "Pending"
 OSCAR_INITIAL_LINE_STATUS = "Pending"

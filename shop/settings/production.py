@@ -1,7 +1,8 @@
 """Production: PostgreSQL, Redis, private object storage, HTTPS only.
 
 Every app server is interchangeable and keeps nothing on its own disk:
-sessions and rate-limit counters are in Redis, data in PostgreSQL, product
+data and sessions are in PostgreSQL, the cache (with sessions read through
+it) and rate-limit counters in Redis, which may fail (shop/cache.py), product
 pictures and prescriptions in object storage, static files are built into the
 release (collectstatic) and served by whitenoise. Secrets come only from the
 environment: the app refuses to start without them.
@@ -11,12 +12,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from shop.cache import redis_cache
 from shop.logging import production_logging
 
 from .base import *  # noqa: F403
 from .base import CONTENT_SECURITY_POLICY, STORAGES, env
 
 DEBUG = False
+# Whoever can read prescriptions signs in with a second factor, whatever the environment says.
+SHOP_STAFF_TWO_FACTOR = True
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{host}" for host in ALLOWED_HOSTS])
@@ -37,27 +41,21 @@ def _next_database(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database + 1}"))
 
 
-def _redis(url: str, prefix: str) -> dict:
-    return {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": url,
-        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-        "KEY_PREFIX": prefix,
-    }
-
-
-# The page cache and rate-limit counters may be evicted (maxmemory-policy
-# allkeys-lru); sessions must not be, or a full cache logs customers out in
-# the middle of a checkout. So sessions have a Redis database of their own.
-# Redis applies maxmemory-policy to a whole server, so in production
-# REDIS_SESSIONS_URL names a second server set to noeviction; the default, the
-# next database on the cache's server, only keeps the two apart (a FLUSHDB of
-# the cache leaves sessions alone). See the README.
+# shop/cache.py: every Redis call may fail and then counts as a miss, with
+# timeouts of a quarter of a second, so a dead or stalled Redis slows pages
+# down a little and breaks none.
+#
+# Sessions are rows in the database, read through the cache (cached_db): a
+# Redis that is down, flushed or evicting (maxmemory-policy allkeys-lru) costs
+# a database read, never a session. They still keep a Redis database of their
+# own (REDIS_SESSIONS_URL, by default the next database on the cache's server),
+# so that a FLUSHDB of the page cache does not also send every session read to
+# the database at once.
 CACHES = {
-    "default": _redis(env("REDIS_URL"), "shop"),
-    "sessions": _redis(env("REDIS_SESSIONS_URL", default=_next_database(env("REDIS_URL"))), "session"),
+    "default": redis_cache(env("REDIS_URL"), "shop"),
+    "sessions": redis_cache(env("REDIS_SESSIONS_URL", default=_next_database(env("REDIS_URL"))), "session"),
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "sessions"
 
 # --- HTTPS and cookies ----------------------------------------------------------
@@ -65,6 +63,7 @@ SESSION_CACHE_ALIAS = "sessions"
 # The load balancer terminates TLS and says so in this header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# (/healthz and /readyz are answered before this redirect: shop.health.)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -155,3 +154,28 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 # shop/logging.py: every record goes through HealthDataFilter, which withholds
 # what Oscar's own log calls would write about medicines and recipients.
 LOGGING = production_logging(env("LOG_LEVEL", default="INFO"))
+
+# --- Error reports ------------------------------------------------------------------
+
+# Off unless SENTRY_DSN is set. Reports carry what the logs would: no request
+# body, cookies, local variables or exception text, and every string scrubbed
+# of email addresses and prescription references (shop.logging.sentry_before_send).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from shop.logging import sentry_before_breadcrumb, sentry_before_send
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=None),
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        include_local_variables=False,
+        max_request_body_size="never",
+        before_send=sentry_before_send,
+        before_breadcrumb=sentry_before_breadcrumb,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

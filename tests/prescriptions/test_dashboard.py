@@ -64,6 +64,9 @@ PHARMACIST_URLS = [
     ("drug information", "/dashboard/catalogue/drug-information/"),
     ("drug information page", "/dashboard/catalogue/drug-information/{drug_pk}/"),
     ("new drug information", "/dashboard/catalogue/drug-information/create/"),
+    ("orders to dispense", "/dashboard/pharmacy/supply/"),
+    ("supply register", "/dashboard/pharmacy/supply/export/"),
+    ("supply register csv", "/dashboard/pharmacy/supply/export/?download=csv"),
 ]
 EXPECTED = {"anonymous": 302, "customer": 403, "staff": 403, "partner": 403, "pharmacist": 200, "superuser": 200}
 

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from oscar.core.loading import get_model
 
-from prescriptions.models import DispensingPolicy
+from prescriptions.models import DispensingPolicy, Prescription
 from prescriptions.services.decisions import prescription_reject, prescription_request_resubmit, prescription_revoke
 from prescriptions.services.scheduled import prescriptions_send_expiry_reminders
+from shop.tasks import run_pending_tasks
 from tests.factories import RxProductFactory, approve, pharmacist_user, submit_prescription
 
 Notification = get_model("communication", "Notification")
@@ -185,3 +186,14 @@ def test_a_message_template_broken_in_the_dashboard_does_not_undo_the_decision(c
     assert not Notification.objects.exists()
     [queued] = DBTaskResult.objects.all()
     assert queued.args_kwargs["args"] == [prescription.pk, "PRESCRIPTION_APPROVED"]
+
+
+def test_an_email_still_queued_when_its_prescription_is_erased_is_not_sent(customer, rx_product, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    prescription = submit_prescription(customer, [rx_product])
+    Prescription.objects.filter(pk=prescription.pk).update(erased_at=timezone.now())
+
+    assert run_pending_tasks() == 1
+
+    assert mail.outbox == []
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"

@@ -195,18 +195,24 @@ def test_production_refuses_an_acl_that_would_publish_prescriptions_or_that_s3_d
     ],
     ids=["next-database", "tls-and-options", "no-database-given", "own-server"],
 )
-def test_sessions_live_in_a_redis_database_apart_from_the_evictable_cache(env, sessions):
+def test_sessions_are_kept_in_the_database_and_cached_in_a_redis_database_apart_from_the_page_cache(env, sessions):
     result, values = production_settings("CACHES", "SESSION_ENGINE", "SESSION_CACHE_ALIAS", **env)
 
     assert result.returncode == 0, result.stderr
     caches = values["CACHES"]
-    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cache"
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
     assert values["SESSION_CACHE_ALIAS"] == "sessions"
     assert caches["sessions"]["LOCATION"] != caches["default"]["LOCATION"]
     if sessions is None:
         sessions = "rediss://:pw@redis.internal:6380/5?ssl_cert_reqs=required"
     assert caches["sessions"]["LOCATION"] == sessions
     assert caches["sessions"]["BACKEND"] == caches["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+    for alias in ("default", "sessions"):
+        options = caches[alias]["OPTIONS"]
+        assert options["IGNORE_EXCEPTIONS"] is True
+        assert options["CLIENT_CLASS"] == "shop.cache.FailFastClient"
+        assert 0 < options["SOCKET_CONNECT_TIMEOUT"] <= 0.5
+        assert 0 < options["SOCKET_TIMEOUT"] <= 0.5
 
 
 def test_json_logs_carry_the_path_but_not_the_query_string(rf):
