@@ -2,6 +2,7 @@ import logging
 import re
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,7 @@ from oscar.apps.checkout import views
 
 from checkout.services import cash_on_delivery_source
 from order.utils import OrderAlreadyPlaced
+from shop.emails import send_order_confirmation
 
 logger = logging.getLogger("oscar.checkout")
 
@@ -63,13 +65,22 @@ class PaymentDetailsView(views.PaymentDetailsView):
             # Two submissions at once: the other one placed the order.
             return HttpResponseRedirect(self.show_placed_order(placed.order, basket))
 
-    def handle_successful_order(self, order):
-        # The order is written and committed. Nothing that follows (email,
-        # signals) may turn that into an error page or reopen the basket.
-        try:
+    def place_order(self, *args, **kwargs):
+        # The confirmation is queued in the order's own transaction: it is
+        # sent for every committed order, never for a rolled-back one, and a
+        # mail server that is down or hanging cannot slow or fail the checkout.
+        with transaction.atomic():
+            order = super().place_order(*args, **kwargs)
             self.send_order_placed_email(order)
-        except Exception:
-            logger.exception("Order #%s: the confirmation email could not be sent", order.number)
+        return order
+
+    def send_order_placed_email(self, order):
+        # Queued by id: the worker renders it, so the medicines ordered never sit in the queue.
+        send_order_confirmation.enqueue(order.id)
+
+    def handle_successful_order(self, order):
+        # The order and its queued confirmation are committed. Nothing that
+        # follows (signals) may turn that into an error page or reopen the basket.
         self.checkout_session.flush()
         self.request.session["checkout_order_id"] = order.id
         response = HttpResponseRedirect(self.get_success_url())

@@ -4,6 +4,7 @@ Each message is an Oscar communication event type, so the shop can rewrite its
 text in the dashboard (Content > Email templates); the files under
 templates/oscar/communication/emails/ are the defaults. Messages say what
 happened and link to the prescription's page; they never carry the file.
+The emails leave through the task queue (``shop.emails``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 
 from prescriptions.models import NoticeCopy, Prescription
+from shop.emails import EMAIL_BACKOFF
+from shop.tasks import retrying_task
 
 logger = logging.getLogger(__name__)
 
@@ -77,38 +80,57 @@ class CopyRecordingDispatcher(Dispatcher):
 
 
 def send_on_commit(prescription: Prescription, code: str) -> None:
-    pk = prescription.pk
-    transaction.on_commit(lambda: send(pk, code))
+    """Leave the notice in the customer's account and queue the email, both in the caller's transaction.
+
+    The queue's row commits or rolls back with the decision; a worker sends the
+    email once the decision is committed, and retries it while the mail server
+    is away. The task carries only the prescription's id and the message code:
+    the worker renders the message, so no health data waits in the queue.
+    """
+    try:
+        # A message template broken in the dashboard must not undo the decision.
+        with transaction.atomic():
+            loaded = _load(prescription.pk)
+            messages = _render(loaded, code)
+            dispatcher = CopyRecordingDispatcher(loaded, logger=logger)
+            dispatcher.notify_user(loaded.user, messages["subject"], body=messages["body"])
+    except Exception:
+        logger.exception("Could not leave the %s notice for prescription id %s", code, prescription.pk)
+    send_email.enqueue(prescription.pk, code)
+
+
+@retrying_task(backoff=EMAIL_BACKOFF)
+def send_email(prescription_pk: int, code: str) -> None:
+    """Email the customer about their prescription (a worker runs this; a failure is retried)."""
+    send(prescription_pk, code)
 
 
 def send(prescription_pk: int, code: str) -> None:
-    """Email the customer and leave a notice in their account.
+    prescription = _load(prescription_pk)
+    if prescription.erased_at is not None:
+        # Nothing more is said about a prescription whose retention is over.
+        return
+    CopyRecordingDispatcher(prescription, logger=logger).dispatch_user_messages(
+        prescription.user, _render(prescription, code)
+    )
 
-    This runs after the decision has been committed. A failure to send must
-    not turn a recorded decision into an error page, so it is logged (without
-    any health data) and swallowed.
-    """
-    try:
-        prescription = (
-            Prescription.objects.select_related("user")
-            .prefetch_related("products", "items__product")
-            .get(pk=prescription_pk)
-        )
-        if prescription.erased_at is not None:
-            # Nothing more is said about a prescription whose retention is over.
-            return
-        path = reverse("prescriptions:detail", kwargs={"public_id": prescription.public_id})
-        site = Site.objects.get_current()
-        context = {
-            "prescription": prescription,
-            "user": prescription.user,
-            "site": site,
-            "status_path": path,
-            "status_url": f"{settings.OSCAR_URL_SCHEMA}://{site.domain}{path}",
-        }
-        messages = CommunicationEventType.objects.get_and_render(code, context)
-        dispatcher = CopyRecordingDispatcher(prescription, logger=logger)
-        dispatcher.dispatch_user_messages(prescription.user, messages)
-        dispatcher.notify_user(prescription.user, messages["subject"], body=messages["body"])
-    except Exception:
-        logger.exception("Could not send %s for prescription id %s", code, prescription_pk)
+
+def _load(prescription_pk: int) -> Prescription:
+    return (
+        Prescription.objects.select_related("user")
+        .prefetch_related("products", "items__product")
+        .get(pk=prescription_pk)
+    )
+
+
+def _render(prescription: Prescription, code: str) -> dict:
+    path = reverse("prescriptions:detail", kwargs={"public_id": prescription.public_id})
+    site = Site.objects.get_current()
+    context = {
+        "prescription": prescription,
+        "user": prescription.user,
+        "site": site,
+        "status_path": path,
+        "status_url": f"{settings.OSCAR_URL_SCHEMA}://{site.domain}{path}",
+    }
+    return CommunicationEventType.objects.get_and_render(code, context)
