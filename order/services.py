@@ -83,7 +83,7 @@ def _lock(order: Order) -> Order:
     saves every field, and the caller's copy may be older than another
     person's change.
     """
-    list(Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True))
+    list(Order.objects.select_for_update(no_key=True).filter(pk=order.pk).values_list("pk", flat=True))
     order.refresh_from_db()
     return order
 

@@ -29,7 +29,7 @@ def lock_basket_for_order(basket) -> None:
     Must run inside the order's transaction. The second of two simultaneous
     submissions waits here until the first commits, then finds its order.
     """
-    list(Basket.objects.select_for_update().filter(pk=basket.pk).values_list("pk", flat=True))
+    list(Basket.objects.select_for_update(no_key=True).filter(pk=basket.pk).values_list("pk", flat=True))
     existing = Order.objects.filter(basket_id=basket.pk).first()
     if existing is not None:
         raise OrderAlreadyPlaced(existing)

@@ -53,17 +53,36 @@ def empty_private_storage():
     shutil.rmtree(settings.PRESCRIPTION_ROOT, ignore_errors=True)
 
 
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        (marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def the_shops_site(request, django_db_blocker):
+    """A flush after a transactional test that names its apps skips post_migrate, and
+    the flush empties what the migrations wrote anyway: the next transactional test
+    would find no Site, which every page's canonical link and every email reads."""
+    if _is_transactional(request):
+        from django.contrib.sites.models import Site
+
+        with django_db_blocker.unblock():
+            Site.objects.update_or_create(
+                pk=settings.SITE_ID, defaults={"domain": settings.SITE_DOMAIN, "name": settings.OSCAR_SHOP_NAME}
+            )
+            Site.objects.clear_cache()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def empty_search_index_after_transactional_tests(request, django_db_blocker):
     """A flush between transactional tests empties the model tables but not the
     search index, and SQLite hands the next test's products the same ids, so
     rows left behind would match the wrong products."""
     yield
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(
-        request.fixturenames
-    )
-    if transactional:
+    if _is_transactional(request):
         from search.index import clear_index
 
         with django_db_blocker.unblock():

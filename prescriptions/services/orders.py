@@ -61,8 +61,11 @@ def prescriptions_reserve_for_basket(
     if user is not None and user.pk is not None:
         # The interaction check reads the customer's recent orders. Locking the
         # customer makes two of their baskets check out one after the other, so
-        # the second sees the first's order instead of an empty history.
-        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+        # the second sees the first's order instead of an empty history. The
+        # lock is NO KEY: a pharmacist's decision in progress, holding the
+        # prescription this order waits for, writes a notice that refers to the
+        # customer, and a full row lock here would deadlock with it.
+        list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk", flat=True))
         product_ids = {line.product_id for line in rx_lines(lines=basket.all_lines())}
         if product_ids:
             items = _lock_approved_items(user=user, product_ids=product_ids)
