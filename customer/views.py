@@ -1,6 +1,13 @@
+from django.contrib import messages
 from django.db import transaction
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from oscar.apps.communication.notifications.views import UpdateView
 from oscar.apps.customer import views
+
+from customer.forms import OrderCancelForm
+from order.selectors import customer_can_cancel, order_timeline
+from order.services import TransitionRefused, order_cancel
 
 
 class NotificationUpdateView(UpdateView):
@@ -45,3 +52,27 @@ class ProfileUpdateView(views.ProfileUpdateView):
     @transaction.atomic
     def form_valid(self, form):
         return super().form_valid(form)
+
+
+class OrderDetailView(views.OrderDetailView):
+    """The customer's order: what happened to it so far, and a cancel button while it is still ours to stop."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["timeline"] = order_timeline(self.object)
+        context["can_cancel"] = customer_can_cancel(self.object)
+        context.setdefault("cancel_form", OrderCancelForm())
+        return context
+
+    def do_cancel(self, order):
+        form = OrderCancelForm(self.request.POST)
+        if not form.is_valid():
+            messages.error(self.request, _("Choose why you are cancelling the order."))
+        else:
+            try:
+                order_cancel(order=order, actor=self.request.user, reason=form.reason_text(), by_customer=True)
+            except TransitionRefused as refused:
+                messages.error(self.request, str(refused))
+            else:
+                messages.success(self.request, _("Order %(number)s is cancelled.") % {"number": order.number})
+        self.response = redirect("customer:order", order_number=order.number)
