@@ -28,6 +28,7 @@ from oscar.apps.partner.exceptions import InvalidStockAdjustment
 from oscar.core.loading import get_class, get_model
 
 from checkout.services import CASH_ON_DELIVERY
+from order.notifications import order_step_email_enqueue
 from prescriptions.roles import can_review_prescriptions
 from prescriptions.services.orders import prescriptions_return_for_order
 
@@ -118,7 +119,7 @@ def _set_status(order: Order, new_status: str, *, actor: Actor, note: str) -> No
     )
 
 
-def _shipping_event(order: Order, code: str, *, notes: str = ""):
+def _shipping_event(order: Order, code: str, *, notes: str = "", tell_customer: bool = True):
     # get_or_create: a database flushed after a transactional test has lost the seeded rows.
     event_type, _created = ShippingEventType.objects.get_or_create(
         code=code, defaults={"name": PIPELINE_SHIPPING_EVENTS[code]}
@@ -126,6 +127,8 @@ def _shipping_event(order: Order, code: str, *, notes: str = ""):
     event = order.shipping_events.create(event_type=event_type, notes=notes)
     for line in order.lines.all():
         event.line_quantities.create(line=line, quantity=line.quantity)
+    if tell_customer:
+        order_step_email_enqueue(order, code)
     return event
 
 
@@ -165,8 +168,10 @@ def order_pack(*, order: Order, actor: Actor) -> Order:
                 _("Order %(number)s holds prescription medicine: a pharmacist must dispense it before it is packed.")
                 % {"number": order.number}
             )
+        # After dispensing the customer has just been told; one email for the two steps.
+        first_step = order.status == PENDING
         _set_status(order, PACKED, actor=actor, note="")
-        _shipping_event(order, "packed")
+        _shipping_event(order, "packed", tell_customer=first_step)
     return order
 
 
