@@ -1,19 +1,17 @@
 """In a real browser: the customer follows a prescription order to their door, and cancels another."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from order import services
 from prescriptions.models import DispensingPolicy
 from prescriptions.services.supply import supply_record_order
-from tests.e2e.conftest import look
-from tests.e2e.test_journeys import CUSTOMER, log_in, user
-from tests.factories import RxProductFactory, pharmacist_user
+from tests.e2e.conftest import look, screenshot
+from tests.e2e.test_journeys import ADMIN, CUSTOMER, PHARMACIST, log_in, user
+from tests.factories import RxProductFactory
 from tests.prescriptions.test_supply import rx_lines, rx_order
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("demo_shop")]
@@ -23,18 +21,33 @@ def test_the_customer_follows_an_order_to_the_door_and_cancels_another(visitors)
     customer = user(CUSTOMER)
     medicine = RxProductFactory(title="Tretinoin cream 0.05%, 20 g")
     DispensingPolicy.objects.create(product=medicine, max_supply_days=30)
-    pharmacist = pharmacist_user()
 
     delivered = rx_order(customer, medicine)
     expiry = timezone.localdate() + datetime.timedelta(days=400)
     supply_record_order(
         order=delivered,
-        pharmacist=pharmacist,
+        pharmacist=user(PHARMACIST),
         entries={line.pk: ("B-2026/117", expiry) for line in rx_lines(delivered)},
     )
-    services.order_pack(order=delivered, actor=pharmacist)
-    services.order_dispatch(order=delivered, actor=pharmacist, courier="leopards", tracking_number="LE-5580123")
-    services.order_deliver(order=delivered, actor=pharmacist, cash_collected=Decimal(delivered.total_incl_tax))
+
+    # Packing and handing over to the courier is the shop staff's work, in Oscar's dashboard.
+    staff = visitors("staff")
+    log_in(staff, ADMIN)
+    desk = staff.page
+    desk.goto(f"/dashboard/orders/{delivered.number}/")
+    desk.click("#pipeline-pack button[type=submit]")
+    desk.wait_for_load_state()
+    desk.select_option("#pipeline-dispatch select", "leopards")
+    desk.fill("#pipeline-dispatch input[name=tracking_number]", "LE-5580123")
+    desk.click("#pipeline-dispatch button[type=submit]")
+    desk.wait_for_load_state()
+    desk.fill("#pipeline-deliver input[name=cash_collected]", str(delivered.total_incl_tax))
+    desk.click("#pipeline-deliver button[type=submit]")
+    desk.wait_for_load_state()
+    expect(desk.locator("#order-pipeline")).to_contain_text("now: Delivered")
+    screenshot(staff, "dashboard-order-delivered")
+    assert delivered.payment_events.get().amount == delivered.total_incl_tax
+
     waiting = rx_order(customer, medicine)
     [waiting_line] = rx_lines(waiting)
     prescription = waiting_line.prescription_dispense.prescription
