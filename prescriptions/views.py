@@ -123,16 +123,26 @@ class PrescriptionUploadView(AccountPageMixin, generic.FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        prescription = customer_services.prescription_submit(
-            user=self.request.user,
-            clean_file=data["file"],
-            patient_name=data["patient_name"],
-            prescriber_name=data["prescriber_name"],
-            prescriber_registration=data["prescriber_registration"],
-            issued_on=data["issued_on"],
-            products=data["products"],
-            note=data["note"],
-        )
+        try:
+            prescription = customer_services.prescription_submit(
+                user=self.request.user,
+                clean_file=data["file"],
+                patient_name=data["patient_name"],
+                prescriber_name=data["prescriber_name"],
+                prescriber_registration=data["prescriber_registration"],
+                issued_on=data["issued_on"],
+                products=data["products"],
+                note=data["note"],
+            )
+        except customer_services.PrescriptionNotStored:
+            form.add_error(
+                None,
+                _(
+                    "We could not save your prescription just now; nothing was kept. Please try again in a "
+                    "few minutes, or contact us if it keeps happening."
+                ),
+            )
+            return self.form_invalid(form)
         if prescription.file_kind == Prescription.FileKind.PDF:
             # What the pharmacist will read. In this request for now: quick
             # for a prescription's few pages, and held to the renderer's limits.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import secrets
 from collections.abc import Iterable
 
@@ -21,6 +22,12 @@ from prescriptions.selectors.gate import has_acknowledged
 from prescriptions.selectors.products import product_rules
 from prescriptions.services.audit import log_event
 from prescriptions.uploads import CleanFile
+
+logger = logging.getLogger(__name__)
+
+
+class PrescriptionNotStored(Exception):
+    """The storage refused the file (disk full or read-only, a bucket error): nothing was kept."""
 
 
 def prescription_submit(
@@ -51,7 +58,13 @@ def prescription_submit(
         note=note.strip(),
     )
     # A name the server makes up: nothing of the customer's file name is kept.
-    prescription.file.save(secrets.token_hex(16) + clean_file.extension, ContentFile(clean_file.content), save=False)
+    name = secrets.token_hex(16) + clean_file.extension
+    try:
+        prescription.file.save(name, ContentFile(clean_file.content), save=False)
+    except Exception as refused:
+        _remove_partial(prescription.file.storage, prescription.file.field.generate_filename(prescription, name))
+        logger.exception("Could not store an uploaded prescription")
+        raise PrescriptionNotStored from refused
     try:
         with transaction.atomic():
             prescription.full_clean(exclude=["file"])
@@ -70,6 +83,15 @@ def prescription_submit(
         prescription.file.storage.delete(prescription.file.name)
         raise
     return prescription
+
+
+def _remove_partial(storage, name: str) -> None:
+    """A write that failed half-way (a full disk) leaves the half; a failed delete is only logged."""
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except Exception:
+        logger.exception("Could not remove the partial upload %s", name)
 
 
 def risk_acknowledge(*, user: AbstractBaseUser, product: Product, warning_text: str) -> RiskAcknowledgement:

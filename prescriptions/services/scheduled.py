@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from functools import partial
 
 from django.db import transaction
@@ -16,6 +17,8 @@ from prescriptions import notifications
 from prescriptions.models import Dispense, NoticeCopy, Prescription, PrescriptionEvent, prescription_storage
 from prescriptions.previews import preview_names
 from prescriptions.services.audit import log_event
+
+logger = logging.getLogger(__name__)
 
 Email = get_model("communication", "Email")
 Notification = get_model("communication", "Notification")
@@ -150,3 +153,45 @@ def erase_copies(prescription: Prescription) -> int:
 def _delete_files(storage, names: list[str]) -> None:
     for name in names:
         storage.delete(name)
+
+
+# A file younger than this may belong to an upload whose row is still being
+# written; an hour is far longer than any upload takes.
+ORPHAN_GRACE = datetime.timedelta(hours=1)
+
+
+def prescription_files_sweep_orphans(*, now: datetime.datetime | None = None) -> int:
+    """Delete stored files that no prescription owns and that are older than ``ORPHAN_GRACE``; returns how many.
+
+    An upload whose row was never written (a worker killed between the two),
+    or an erased prescription whose file could not be deleted then, leaves
+    health data nobody can see. A file belongs to a prescription when its name
+    up to the first dot is that prescription's file's: the PDF, and the page
+    pictures drawn beside it (``previews``).
+    """
+    now = now or timezone.now()
+    storage = prescription_storage()
+    swept = 0
+    for folder, names in _stored_files(storage):
+        owned = {
+            name.split(".", 1)[0]
+            for name in Prescription.objects.filter(file__startswith=f"{folder}/").values_list("file", flat=True)
+        }
+        for name in names:
+            if name.split(".", 1)[0] in owned or storage.get_modified_time(name) > now - ORPHAN_GRACE:
+                continue
+            storage.delete(name)
+            logger.warning("Deleted %s: no prescription owns it", name)
+            swept += 1
+    return swept
+
+
+def _stored_files(storage):
+    """(folder, [its files' names]) for each folder of the storage (files sit one folder deep)."""
+    try:
+        folders, _files = storage.listdir("")
+    except FileNotFoundError:
+        return
+    for folder in folders:
+        _subfolders, files = storage.listdir(folder)
+        yield folder, [f"{folder}/{name}" for name in files]

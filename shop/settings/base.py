@@ -184,6 +184,9 @@ SHOP_PERIODIC_TASKS = [
     {"task": "shop.tasks.recover_stalled_tasks", "every": timedelta(minutes=5)},
     {"task": "shop.tasks.prune_task_results", "every": timedelta(days=1), "at": timedelta(hours=3)},
     {"task": "shop.tasks.clear_expired_sessions", "every": timedelta(days=1), "at": timedelta(hours=3, minutes=30)},
+    {"task": "prescriptions.tasks.erase_expired_prescriptions", "every": timedelta(days=1), "at": timedelta(hours=2)},
+    {"task": "prescriptions.tasks.send_prescription_reminders", "every": timedelta(days=1), "at": timedelta(hours=10)},
+    {"task": "prescriptions.tasks.sweep_orphan_files", "every": timedelta(hours=1), "at": timedelta(minutes=20)},
 ]
 # An attempt still "running" after this long lost its worker (no task here
 # runs for more than a minute: emails time out after EMAIL_TIMEOUT).

@@ -7,7 +7,7 @@ class Command(BaseCommand):
     help = (
         "Delete prescription files and patient details whose retention period is over (the privacy page's "
         "promise: one year after upload if never supplied against, five years after the last supply). "
-        "Run it daily (cron)."
+        "The workers run it daily (SHOP_PERIODIC_TASKS)."
     )
 
     def handle(self, *args, **options):
