@@ -7,15 +7,16 @@ it: each page is drawn to a plain JPEG picture, which carries nothing but
 pixels, and the review page shows those. The original stays a download, with
 a warning.
 
-The pages are drawn at upload, by ``render_and_store``: a plain function of
-the stored file, so a task queue can call it as it is. Drawing runs in a
+The pages are drawn at upload, by a worker (``tasks.draw_prescription_pages``,
+queued with the upload's row), through ``render_and_store``: a plain function
+of the stored file. Drawing runs in a
 child process held to a memory, CPU and time limit (``sandbox``), so a file
 built to hurt the renderer costs one short-lived process, not the web worker.
 The pictures are kept next to the PDF, in the same private storage, with a
 small manifest written last: its presence means every picture is there. A PDF
 that could not be drawn is remembered as well, and the review page says so.
-Files stored before pages were drawn at upload are drawn on the pharmacist's
-first visit.
+Files whose pages are not drawn yet (stored before uploads drew them, or a
+worker still behind) are drawn on the pharmacist's first visit.
 
 In the child process, ``child`` does the drawing: the PDF in, the pictures out.
 """
@@ -151,6 +152,13 @@ def _unlock(key: str) -> None:
         cache.delete(key)
     except Exception:
         logger.warning("Could not release the lock on drawing pages: the cache is unavailable")
+
+
+def draw_if_missing(pdf_file) -> None:
+    """Draw the pages unless their pictures, or the renderer's refusal, are stored already."""
+    storage, names = pdf_file.storage, _names(pdf_file.name)
+    if not storage.exists(names.manifest) and not storage.exists(names.failed):
+        render_and_store(pdf_file)
 
 
 def stored_pages(pdf_file) -> Pages | None:

@@ -17,7 +17,6 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_ratelimit.core import is_ratelimited
 from oscar.core.loading import get_model
 
-from prescriptions import previews
 from prescriptions.forms import PrescriptionUploadForm, RiskAcknowledgementForm
 from prescriptions.models import Prescription, warning_fingerprint
 from prescriptions.selectors import customer as customer_selectors
@@ -143,10 +142,6 @@ class PrescriptionUploadView(AccountPageMixin, generic.FormView):
                 ),
             )
             return self.form_invalid(form)
-        if prescription.file_kind == Prescription.FileKind.PDF:
-            # What the pharmacist will read. In this request for now: quick
-            # for a prescription's few pages, and held to the renderer's limits.
-            previews.render_and_store(prescription.file)
         messages.success(
             self.request,
             _(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalogue.models import Product
-from prescriptions import notifications
+from prescriptions import notifications, tasks
 from prescriptions.models import Prescription, PrescriptionEvent, RiskAcknowledgement, warning_fingerprint
 from prescriptions.policy import acknowledgement_problem
 from prescriptions.selectors.gate import has_acknowledged
@@ -77,6 +77,9 @@ def prescription_submit(
                 to_status=Prescription.Status.PENDING,
             )
             notifications.send_on_commit(prescription, notifications.RECEIVED)
+            if prescription.file_kind == Prescription.FileKind.PDF:
+                # What the pharmacist will read, drawn by a worker: up to 15 s of a sandboxed renderer.
+                tasks.draw_prescription_pages.enqueue(prescription.pk)
     except BaseException:
         # No row, no file: a stored file without its record would be health
         # data nobody can see or delete.

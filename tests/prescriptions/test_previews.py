@@ -8,7 +8,9 @@ from io import BytesIO
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test import override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from PIL import Image
 from pypdf import PdfWriter
 
@@ -18,6 +20,7 @@ from prescriptions.services.customer import prescription_submit
 from prescriptions.services.decisions import prescription_reject
 from prescriptions.services.scheduled import prescriptions_erase_expired
 from prescriptions.uploads import CleanFile
+from shop.tasks import run_pending_tasks
 from tests.factories import RxProductFactory, pharmacist_user, submit_prescription
 from tests.files import MB, image_bytes, pdf_bomb, pdf_bytes
 
@@ -25,16 +28,20 @@ pytestmark = pytest.mark.django_db
 
 
 def stored_pdf(user, content: bytes) -> Prescription:
-    """A PDF as it lies in storage, with no pictures yet, whether or not today's upload checks would let it in."""
-    return prescription_submit(
-        user=user,
-        clean_file=CleanFile(content, "application/pdf", ".pdf", "pdf"),
-        patient_name="Sana Qureshi",
-        prescriber_name="Dr. Farah Khan",
-        prescriber_registration="12345-P",
-        issued_on=timezone.localdate(),
-        products=[RxProductFactory(title="Isotretinoin 20 mg capsules")],
-    )
+    """A PDF as it lies in storage, with no pictures yet, whether or not today's upload checks would let it in.
+
+    The drawing it queues waits in a database queue that no worker reads.
+    """
+    with override_settings(TASKS=DATABASE_QUEUE):
+        return prescription_submit(
+            user=user,
+            clean_file=CleanFile(content, "application/pdf", ".pdf", "pdf"),
+            patient_name="Sana Qureshi",
+            prescriber_name="Dr. Farah Khan",
+            prescriber_registration="12345-P",
+            issued_on=timezone.localdate(),
+            products=[RxProductFactory(title="Isotretinoin 20 mg capsules")],
+        )
 
 
 def scan(pages: int) -> bytes:
@@ -43,6 +50,9 @@ def scan(pages: int) -> bytes:
     out = BytesIO()
     images[0].save(out, format="PDF", resolution=75, save_all=True, append_images=images[1:])
     return out.getvalue()
+
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 @pytest.fixture
@@ -77,6 +87,7 @@ def upload_pdf(customer_app, content: bytes):
     form["prescriber_name"] = "Dr. Farah Khan"
     form["prescriber_registration"] = "12345-P"
     form["issued_on"] = timezone.localdate().isoformat()
+    # The tests' queue runs the drawing the upload queues at once (shop/settings/test.py).
     response = form.submit()
     assert response.status_code == 302, response.text
     return Prescription.objects.get()
@@ -101,6 +112,25 @@ def test_every_page_is_drawn_at_upload_and_kept_next_to_the_pdf_in_private_stora
     # Each picture is of its own page: the reds differ as the pages' do.
     assert [red for red, _green, _blue in colours] == sorted(red for red, _green, _blue in colours)
     assert len({red // 20 for red, _green, _blue in colours}) == 3
+
+
+def test_the_upload_request_draws_nothing_and_a_worker_draws_the_pages(customer_app, settings, renders):
+    settings.TASKS = DATABASE_QUEUE
+    product = RxProductFactory(title="Isotretinoin 20 mg capsules")
+    form = customer_app.get(f"/accounts/prescriptions/upload/?product={product.pk}").forms["prescription_upload_form"]
+    form["file"] = ("scan.pdf", scan(2), "application/pdf")
+    form["patient_name"], form["prescriber_name"] = "Sana Qureshi", "Dr. Farah Khan"
+    form["prescriber_registration"], form["issued_on"] = "12345-P", timezone.localdate().isoformat()
+
+    assert form.submit().status_code == 302
+
+    assert renders == []
+    prescription = Prescription.objects.get()
+    queued = DBTaskResult.objects.get(task_path="prescriptions.tasks.draw_prescription_pages")
+    assert queued.args_kwargs["args"] == [prescription.pk]  # the id alone: no health data in the queue
+    run_pending_tasks()
+    assert len(renders) == 1
+    assert previews.stored_pages(prescription.file).count == 2
 
 
 def test_the_pharmacist_sees_every_page_and_reviewing_draws_nothing_again(customer_app, django_app, renders):
